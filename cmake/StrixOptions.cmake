@@ -1,0 +1,26 @@
+# Shared compile settings and the configure summary.
+set(STRIX_WARNINGS -Wall -Wextra -Wno-unused-parameter)
+
+# Runtime code (sdk/, kernels/): built without exceptions.
+function(strix_runtime_target target)
+  target_compile_options(${target} PRIVATE ${STRIX_WARNINGS} -fno-exceptions)
+endfunction()
+
+# Records one line of the configure summary.
+function(strix_feature name state)
+  set_property(GLOBAL APPEND PROPERTY STRIX_SUMMARY "  ${name}: ${state}")
+endfunction()
+
+function(strix_print_summary)
+  get_property(lines GLOBAL PROPERTY STRIX_SUMMARY)
+  string(REPLACE ";" "\n" text "${lines}")
+  message(STATUS "Strix ${PROJECT_VERSION} (${CMAKE_BUILD_TYPE})\n${text}")
+endfunction()
+
+# Turns off option `opt` with one clear message when `found` is false.
+macro(strix_require opt found what)
+  if(${opt} AND NOT ${found})
+    message(STATUS "${opt} is OFF: ${what}")
+    set(${opt} OFF CACHE BOOL "" FORCE)
+  endif()
+endmacro()
