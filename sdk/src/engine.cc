@@ -1,0 +1,345 @@
+// Engine build: kernel choice per node, shape inference, aliasing and the memory plan.
+#include <algorithm>
+#include <cstring>
+#include <numeric>
+
+#include "sdk/src/engine_impl.h"
+#include "sdk/src/memory_planner.h"
+
+namespace strix {
+namespace {
+
+Status parse_device(const std::string& device, std::string* canonical) {
+  if (device.empty() || device == "cpu") {
+    *canonical = "cpu";
+    return Status();
+  }
+  if (device == "cuda" || device.rfind("cuda:", 0) == 0)
+    return make_status(StatusCode::kUnsupported,
+                       "device '%s': this libstrix was built without the CUDA backend",
+                       device.c_str());
+  return make_status(StatusCode::kInvalidArgument,
+                     "unknown device '%s' (expected cpu, cuda or cuda:N)", device.c_str());
+}
+
+// Union-find over tensors that share memory (views and in-place outputs).
+struct AliasSets {
+  explicit AliasSets(int n) : parent(n) { std::iota(parent.begin(), parent.end(), 0); }
+  int root(int t) {
+    while (parent[t] != t) t = parent[t] = parent[parent[t]];
+    return t;
+  }
+  void join(int child, int into) { parent[root(child)] = root(into); }
+  std::vector<int> parent;
+};
+
+class Builder {
+ public:
+  Builder(EngineImpl& e, const EngineOptions& options) : e_(e), options_(options) {}
+
+  Status build() {
+    const ModelImpl& m = *e_.model.impl();
+    if (options_.batch < 0)
+      return make_status(StatusCode::kInvalidArgument, "batch must be >= 0 (0 keeps the model's), got %lld",
+                         static_cast<long long>(options_.batch));
+    if (options_.threads < 0)
+      return make_status(StatusCode::kInvalidArgument, "threads must be >= 0, got %d", options_.threads);
+    STRIX_RETURN_IF_ERROR(parse_device(options_.device, &e_.report.device));
+    e_.backends.push_back(kernels::make_cpu_reference_backend());
+    STRIX_RETURN_IF_ERROR(init_tensors(m));
+    STRIX_RETURN_IF_ERROR(prepare_nodes(m));
+    plan();
+    fill_io_infos();
+    return Status();
+  }
+
+ private:
+  Status init_tensors(const ModelImpl& m) {
+    int n = m.num_tensors();
+    e_.tensors.resize(n);
+    for (int t = 0; t < n; ++t) {
+      kernels::KTensor& k = e_.tensors[t];
+      const TensorInfo& info = m.tensors[t];
+      k.name = info.name;
+      k.dtype = info.dtype;
+      k.shape = info.shape;
+      k.quant = info.quantization.empty() ? nullptr : &info.quantization;
+      k.constant = m.constants[t];
+    }
+    bool relaxed = false;  // the batch differs from the file's: stored shapes are not checked
+    for (uint32_t i = 0; i < m.graph->inputs()->size(); ++i) {
+      int t = m.graph->inputs()->Get(i);
+      e_.input_tensors.push_back(t);
+      Shape& s = e_.tensors[t].shape;
+      if (s.rank() == 0) {
+        if (options_.batch > 0)
+          return make_status(StatusCode::kInvalidArgument,
+                             "cannot set batch %lld: input '%s' is a scalar",
+                             static_cast<long long>(options_.batch), m.tensors[t].name.c_str());
+        continue;
+      }
+      int64_t batch = options_.batch > 0 ? options_.batch : (s[0] < 0 ? 1 : s[0]);
+      if (batch != s[0]) relaxed = true;
+      s[0] = batch;
+    }
+    for (uint32_t i = 0; i < m.graph->outputs()->size(); ++i)
+      e_.output_tensors.push_back(m.graph->outputs()->Get(i));
+    if (relaxed) {
+      std::vector<bool> is_input(n, false);
+      for (int t : e_.input_tensors) is_input[t] = true;
+      for (int t = 0; t < n; ++t) {
+        if (is_input[t] || e_.tensors[t].constant) continue;
+        Shape& s = e_.tensors[t].shape;
+        for (int d = 0; d < s.rank(); ++d) s[d] = -1;
+      }
+    }
+    return Status();
+  }
+
+  Status prepare_nodes(const ModelImpl& m) {
+    const auto* nodes = m.graph->nodes();
+    e_.nodes.resize(nodes->size());
+    for (uint32_t n = 0; n < nodes->size(); ++n) {
+      const fb::Node* node = nodes->Get(n);
+      CompiledNode& cn = e_.nodes[n];
+      kernels::PrepareArgs args;
+      args.node = node;
+      args.node_label = "model '" + m.origin + "': " + node_label(node, static_cast<int>(n));
+      args.custom_ops = options_.custom_ops;
+      args.threads = options_.threads;
+      if (node->inputs()) {
+        for (int t : *node->inputs()) {
+          cn.inputs.push_back(t);
+          args.inputs.push_back(t < 0 ? nullptr : &e_.tensors[t]);
+        }
+      }
+      for (int t : *node->outputs()) {
+        cn.outputs.push_back(t);
+        args.outputs.push_back(&e_.tensors[t]);
+      }
+      std::vector<DType> stored_dtypes;
+      for (const kernels::KTensor* o : args.outputs) stored_dtypes.push_back(o->dtype);
+
+      NodeReport report;
+      report.name = node->name() ? node->name()->str() : std::string();
+      report.op = fb::EnumNameOpType(node->op());
+      const kernels::Backend* chosen = nullptr;
+      Status last_error;
+      for (const auto& backend : e_.backends) {
+        if (!backend->supports(args)) continue;
+        Result<std::unique_ptr<kernels::Kernel>> k = backend->prepare(args);
+        if (k.ok()) {
+          cn.kernel = std::move(k).value();
+          chosen = backend.get();
+          break;
+        }
+        if (k.status().code() != StatusCode::kUnsupported || backend == e_.backends.back())
+          return k.status();
+        last_error = k.status();
+      }
+      if (chosen == nullptr) {
+        if (!last_error.ok()) return last_error;
+        const kernels::KTensor* first = args.inputs.empty() ? nullptr : args.inputs[0];
+        return Status(StatusCode::kUnsupported,
+                      args.node_label + ": no backend runs " + report.op +
+                          (first ? std::string(" with ") + dtype_name(first->dtype) + " input" : std::string()));
+      }
+      for (size_t o = 0; o < args.outputs.size(); ++o) {
+        const kernels::KTensor& out = *args.outputs[o];
+        if (out.dtype != stored_dtypes[o])
+          return Status(StatusCode::kInternal, args.node_label + ": kernel changed an output dtype");
+        for (int d = 0; d < out.shape.rank(); ++d) {
+          if (out.shape[d] < 0)
+            return Status(StatusCode::kInternal,
+                          args.node_label + ": kernel '" + cn.kernel->name + "' left output '" +
+                              out.name + "' with an unknown shape " + out.shape.to_string());
+        }
+      }
+      report.backend = chosen->name();
+      report.kernel = cn.kernel->name;
+      e_.report.packed_weights_bytes += cn.kernel->packed_bytes;
+      e_.report.nodes.push_back(std::move(report));
+    }
+    return Status();
+  }
+
+  // Decides views and in-place outputs, then places every arena buffer.
+  void plan() {
+    int num_tensors = static_cast<int>(e_.tensors.size());
+    int num_nodes = static_cast<int>(e_.nodes.size());
+    int end = num_nodes;  // graph outputs live until after the last node
+    std::vector<int> first(num_tensors, -1), last(num_tensors, -1);
+    std::vector<bool> is_input(num_tensors, false), is_output(num_tensors, false);
+    // Graph inputs keep their memory for the whole run: callers write them once and may
+    // run many times.
+    for (int t : e_.input_tensors) {
+      is_input[t] = true;
+      first[t] = 0;
+      last[t] = end;
+    }
+    for (int n = 0; n < num_nodes; ++n) {
+      for (int t : e_.nodes[n].inputs)
+        if (t >= 0) last[t] = std::max(last[t], n);
+      for (int t : e_.nodes[n].outputs) {
+        if (first[t] < 0) first[t] = n;
+        last[t] = std::max(last[t], n);
+      }
+    }
+    for (int t : e_.output_tensors) {
+      is_output[t] = true;
+      last[t] = end;
+    }
+
+    // Alias groups. A group's life is the union of its members'.
+    AliasSets sets(num_tensors);
+    std::vector<int> group_last = last;
+    std::vector<bool> group_has_input = is_input;
+    auto merge = [&](int child, int parent) {
+      int r = sets.root(parent);
+      group_last[r] = std::max(group_last[r], group_last[sets.root(child)]);
+      sets.join(child, r);
+    };
+    std::vector<const void*> constant_of(num_tensors, nullptr);
+    for (int t = 0; t < num_tensors; ++t) constant_of[t] = e_.tensors[t].constant;
+
+    for (int n = 0; n < num_nodes; ++n) {
+      CompiledNode& cn = e_.nodes[n];
+      const kernels::Kernel& k = *cn.kernel;
+      if (cn.inputs.empty() || cn.inputs[0] < 0 || cn.outputs.empty()) continue;
+      int in = cn.inputs[0], out = cn.outputs[0];
+      const kernels::KTensor& ti = e_.tensors[in];
+      const kernels::KTensor& to = e_.tensors[out];
+      bool same_bytes = ti.shape.num_elements() * dtype_size(ti.dtype) ==
+                        to.shape.num_elements() * dtype_size(to.dtype);
+      if (k.is_view && same_bytes) {
+        if (constant_of[in] != nullptr) {
+          // A view of weights is weights, unless the caller may write it (graph output).
+          if (!is_output[out]) {
+            constant_of[out] = constant_of[in];
+            cn.skip = true;
+          }
+          continue;
+        }
+        merge(out, in);
+        cn.skip = true;
+        e_.report.nodes[n].in_place = true;
+        continue;
+      }
+      if (k.supports_in_place && same_bytes && ti.dtype == to.dtype && constant_of[in] == nullptr) {
+        int r = sets.root(in);
+        // Legal only when nothing reads the input's memory after this node, and the memory is
+        // not a graph input (callers set inputs once and run many times).
+        if (group_last[r] == n && !group_has_input[r] && !is_output[in]) {
+          // No other input of this node may read the same memory (x + x, x * view(x)).
+          bool shared = false;
+          for (size_t j = 1; j < cn.inputs.size(); ++j)
+            shared = shared || (cn.inputs[j] >= 0 && sets.root(cn.inputs[j]) == r);
+          if (!shared) {
+            merge(out, in);
+            e_.report.nodes[n].in_place = true;
+          }
+        }
+      }
+    }
+    // Input groups: a view of a graph input shares the input's memory; mark the group.
+    for (int t = 0; t < num_tensors; ++t)
+      if (is_input[t]) group_has_input[sets.root(t)] = true;
+
+    // One planned buffer per group root, plus scratch per node.
+    std::vector<PlannedBuffer> buffers;
+    std::vector<int> buffer_of_root(num_tensors, -1);
+    size_t unplanned = 0;
+    for (int t = 0; t < num_tensors; ++t) {
+      if (constant_of[t] != nullptr || (first[t] < 0 && !is_input[t])) continue;
+      int r = sets.root(t);
+      size_t bytes = e_.tensors[t].shape.num_elements() * dtype_size(e_.tensors[t].dtype);
+      unplanned += bytes;
+      if (buffer_of_root[r] < 0) {
+        buffer_of_root[r] = static_cast<int>(buffers.size());
+        buffers.push_back(PlannedBuffer{bytes, first[t] < 0 ? 0 : first[t], group_last[r], 0});
+      }
+      PlannedBuffer& b = buffers[buffer_of_root[r]];
+      b.size = std::max(b.size, bytes);
+      b.first = std::min(b.first, first[t] < 0 ? 0 : first[t]);
+      b.last = std::max(b.last, std::max(group_last[r], last[t]));
+    }
+    std::vector<int> scratch_buffer(num_nodes, -1);
+    for (int n = 0; n < num_nodes; ++n) {
+      size_t s = e_.nodes[n].kernel->scratch_bytes;
+      if (s == 0 || e_.nodes[n].skip) continue;
+      scratch_buffer[n] = static_cast<int>(buffers.size());
+      buffers.push_back(PlannedBuffer{s, n, n, 0});
+    }
+    e_.arena_bytes = plan_memory(buffers);
+
+    e_.placements.assign(num_tensors, TensorPlacement{});
+    for (int t = 0; t < num_tensors; ++t) {
+      TensorPlacement& p = e_.placements[t];
+      p.bytes = e_.tensors[t].shape.num_elements() * dtype_size(e_.tensors[t].dtype);
+      if (constant_of[t] != nullptr) {
+        p.kind = TensorPlacement::kConstant;
+        p.constant = constant_of[t];
+      } else if (buffer_of_root[sets.root(t)] >= 0) {
+        p.kind = TensorPlacement::kArena;
+        p.offset = buffers[buffer_of_root[sets.root(t)]].offset;
+      }
+    }
+    for (int n = 0; n < num_nodes; ++n)
+      if (scratch_buffer[n] >= 0) e_.nodes[n].scratch_offset = buffers[scratch_buffer[n]].offset;
+
+    EngineReport& r = e_.report;
+    r.arena_bytes = e_.arena_bytes;
+    r.activation_bytes_unplanned = unplanned;
+    r.weights_bytes = e_.model.weights_bytes();
+  }
+
+  void fill_io_infos() {
+    const ModelImpl& m = *e_.model.impl();
+    auto info = [&](int t) {
+      TensorInfo i = m.tensors[t];
+      i.shape = e_.tensors[t].shape;
+      return i;
+    };
+    for (int t : e_.input_tensors) e_.input_infos.push_back(info(t));
+    for (int t : e_.output_tensors) e_.output_infos.push_back(info(t));
+  }
+
+  EngineImpl& e_;
+  const EngineOptions& options_;
+};
+
+}  // namespace
+
+Engine::Engine(std::unique_ptr<EngineImpl> impl) : impl_(std::move(impl)) {}
+Engine::~Engine() = default;
+
+Result<std::shared_ptr<Engine>> Engine::create(const Model& model, const EngineOptions& options) {
+  if (!model.valid())
+    return make_status(StatusCode::kInvalidArgument, "Engine::create: the model is empty");
+  auto impl = std::make_unique<EngineImpl>();
+  impl->model = model;
+  Builder builder(*impl, options);
+  STRIX_RETURN_IF_ERROR(builder.build());
+  return std::shared_ptr<Engine>(new Engine(std::move(impl)));
+}
+
+const Model& Engine::model() const { return impl_->model; }
+const EngineReport& Engine::report() const { return impl_->report; }
+int Engine::num_inputs() const { return static_cast<int>(impl_->input_infos.size()); }
+int Engine::num_outputs() const { return static_cast<int>(impl_->output_infos.size()); }
+const TensorInfo& Engine::input(int i) const { return impl_->input_infos[i]; }
+const TensorInfo& Engine::output(int i) const { return impl_->output_infos[i]; }
+
+int Engine::find_input(const std::string& name) const {
+  for (int i = 0; i < num_inputs(); ++i)
+    if (impl_->input_infos[i].name == name) return i;
+  return -1;
+}
+
+int Engine::find_output(const std::string& name) const {
+  for (int i = 0; i < num_outputs(); ++i)
+    if (impl_->output_infos[i].name == name) return i;
+  return -1;
+}
+
+}  // namespace strix
