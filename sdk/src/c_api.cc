@@ -52,8 +52,8 @@ strix_status null_argument(const char* function, const char* argument) {
 }
 
 strix_status bad_index(const char* function, int index, int count) {
-  std::string what = "index " + std::to_string(index) + " is out of range [0, " +
-                     std::to_string(count) + ")";
+  std::string what =
+      "index " + std::to_string(index) + " is out of range [0, " + std::to_string(count) + ")";
   return fail(STRIX_INVALID_ARGUMENT, function, what.c_str());
 }
 
@@ -65,8 +65,8 @@ void fill_info(const strix::TensorInfo& t, strix_tensor_info* out) {
   out->byte_size = t.byte_size();
 }
 
-strix_status tensor_info(const strix_engine* engine, int index, strix_tensor_info* out,
-                         bool input, const char* function) {
+strix_status tensor_info(const strix_engine* engine, int index, strix_tensor_info* out, bool input,
+                         const char* function) {
   if (engine == nullptr) return null_argument(function, "engine");
   if (out == nullptr) return null_argument(function, "out_info");
   const strix::Engine& e = *engine->engine;
@@ -195,8 +195,7 @@ strix_status strix_engine_output_info(const strix_engine* engine, int index,
   return tensor_info(engine, index, out_info, false, "strix_engine_output_info");
 }
 
-strix_status strix_engine_find_input(const strix_engine* engine, const char* name,
-                                     int* out_index) {
+strix_status strix_engine_find_input(const strix_engine* engine, const char* name, int* out_index) {
   return find_tensor(engine, name, out_index, true, "strix_engine_find_input");
 }
 

@@ -118,8 +118,7 @@ strix_status strix_engine_output_info(const strix_engine* engine, int index,
                                       strix_tensor_info* out_info);
 /* Index of the graph input/output called `name`; STRIX_NOT_FOUND when there is none. */
 strix_status strix_engine_find_input(const strix_engine* engine, const char* name, int* out_index);
-strix_status strix_engine_find_output(const strix_engine* engine, const char* name,
-                                      int* out_index);
+strix_status strix_engine_find_output(const strix_engine* engine, const char* name, int* out_index);
 /* Bytes of one context's activation arena. */
 strix_status strix_engine_arena_bytes(const strix_engine* engine, size_t* out_bytes);
 
