@@ -3,21 +3,37 @@
 #include <cstring>
 #include <numeric>
 
+#include "sdk/src/device_placement.h"
 #include "sdk/src/engine_impl.h"
 #include "sdk/src/memory_planner.h"
 
 namespace strix {
 namespace {
 
-Status parse_device(const std::string& device, std::string* canonical) {
+// *index: -1 for the CPU, else the CUDA device ordinal.
+Status parse_device(const std::string& device, std::string* canonical, int* index) {
+  *index = -1;
   if (device.empty() || device == "cpu") {
     *canonical = "cpu";
     return Status();
   }
-  if (device == "cuda" || device.rfind("cuda:", 0) == 0)
+  if (device == "cuda" || device.rfind("cuda:", 0) == 0) {
+#ifdef STRIX_HAVE_CUDA
+    const char* digits = device.c_str() + (device == "cuda" ? 4 : 5);
+    char* end = nullptr;
+    long n = device == "cuda" ? 0 : std::strtol(digits, &end, 10);
+    if (device != "cuda" && (end == digits || *end != '\0' || n < 0 || n > 1023))
+      return make_status(StatusCode::kInvalidArgument,
+                         "device '%s': expected cuda:N with N a device ordinal", device.c_str());
+    *index = static_cast<int>(n);
+    *canonical = "cuda:" + std::to_string(n);
+    return Status();
+#else
     return make_status(StatusCode::kUnsupported,
                        "device '%s': this libstrix was built without the CUDA backend",
                        device.c_str());
+#endif
+  }
   return make_status(StatusCode::kInvalidArgument,
                      "unknown device '%s' (expected cpu, cuda or cuda:N)", device.c_str());
 }
@@ -44,10 +60,21 @@ class Builder {
                          static_cast<long long>(options_.batch));
     if (options_.threads < 0)
       return make_status(StatusCode::kInvalidArgument, "threads must be >= 0, got %d", options_.threads);
-    STRIX_RETURN_IF_ERROR(parse_device(options_.device, &e_.report.device));
+    int device_index = -1;
+    STRIX_RETURN_IF_ERROR(parse_device(options_.device, &e_.report.device, &device_index));
+#ifdef STRIX_HAVE_CUDA
+    if (device_index >= 0) {  // the device backend first; nodes it cannot run fall back
+      Result<std::unique_ptr<kernels::Backend>> cuda = kernels::make_cuda_backend(device_index);
+      if (!cuda.ok()) return cuda.status();
+      e_.device = cuda.value()->device();
+      e_.backends.push_back(std::move(cuda).value());
+      e_.cuda_graph = options_.cuda_graph;
+    }
+#endif
     e_.backends.push_back(kernels::make_cpu_reference_backend());
     STRIX_RETURN_IF_ERROR(init_tensors(m));
     STRIX_RETURN_IF_ERROR(prepare_nodes(m));
+    if (e_.device) STRIX_RETURN_IF_ERROR(place_on_device(e_));
     plan();
     fill_io_infos();
     return Status();
@@ -157,6 +184,11 @@ class Builder {
       }
       report.backend = chosen->name();
       report.kernel = cn.kernel->name;
+      cn.on_device = chosen->device() != nullptr;
+      if (e_.device && !cn.on_device) {
+        report.fallback = true;
+        ++e_.report.num_fallbacks;
+      }
       e_.report.packed_weights_bytes += cn.kernel->packed_bytes;
       e_.report.nodes.push_back(std::move(report));
     }
@@ -173,6 +205,18 @@ class Builder {
     // Graph inputs keep their memory for the whole run: callers write them once and may
     // run many times.
     for (int t : e_.input_tensors) {
+      is_input[t] = true;
+      first[t] = 0;
+      last[t] = end;
+    }
+    // Device copies of graph inputs likewise (and they may be replaced by caller memory:
+    // Context::set_device_input).
+    for (int t = 0; t < static_cast<int>(e_.device_mirror_of.size()); ++t) {
+      int source = e_.device_mirror_of[t];
+      if (source < 0 || !e_.tensor_on_device[t]) continue;
+      if (std::find(e_.input_tensors.begin(), e_.input_tensors.end(), source) ==
+          e_.input_tensors.end())
+        continue;
       is_input[t] = true;
       first[t] = 0;
       last[t] = end;
@@ -220,10 +264,14 @@ class Builder {
           }
           continue;
         }
-        merge(out, in);
-        cn.skip = true;
-        e_.report.nodes[n].in_place = true;
-        continue;
+        // A graph output that would alias a graph input gets its own memory (callers may
+        // write outputs; inputs must survive for the next run): eval copies.
+        if (!(is_output[out] && group_has_input[sets.root(in)])) {
+          merge(out, in);
+          cn.skip = true;
+          e_.report.nodes[n].in_place = true;
+          continue;
+        }
       }
       if (k.supports_in_place && same_bytes && ti.dtype == to.dtype && constant_of[in] == nullptr) {
         int r = sets.root(in);
@@ -247,6 +295,8 @@ class Builder {
 
     // One planned buffer per group root, plus scratch per node.
     std::vector<PlannedBuffer> buffers;
+    std::vector<bool> buffer_on_device;  // per buffer, filled below
+    auto on_device = [&](int t) { return !e_.tensor_on_device.empty() && e_.tensor_on_device[t]; };
     std::vector<int> buffer_of_root(num_tensors, -1);
     size_t unplanned = 0;
     for (int t = 0; t < num_tensors; ++t) {
@@ -263,14 +313,18 @@ class Builder {
       b.first = std::min(b.first, first[t] < 0 ? 0 : first[t]);
       b.last = std::max(b.last, std::max(group_last[r], last[t]));
     }
+    buffer_on_device.assign(buffers.size(), false);
+    for (int t = 0; t < num_tensors; ++t)
+      if (buffer_of_root[t] >= 0) buffer_on_device[buffer_of_root[t]] = on_device(t);
     std::vector<int> scratch_buffer(num_nodes, -1);
     for (int n = 0; n < num_nodes; ++n) {
       size_t s = e_.nodes[n].kernel->scratch_bytes;
       if (s == 0 || e_.nodes[n].skip) continue;
       scratch_buffer[n] = static_cast<int>(buffers.size());
       buffers.push_back(PlannedBuffer{s, n, n, 0});
+      buffer_on_device.push_back(e_.nodes[n].on_device);
     }
-    e_.arena_bytes = plan_memory(buffers);
+    e_.arena_bytes = plan_per_device(buffers, buffer_on_device, &e_.device_arena_bytes);
 
     e_.placements.assign(num_tensors, TensorPlacement{});
     for (int t = 0; t < num_tensors; ++t) {
@@ -280,7 +334,7 @@ class Builder {
         p.kind = TensorPlacement::kConstant;
         p.constant = constant_of[t];
       } else if (buffer_of_root[sets.root(t)] >= 0) {
-        p.kind = TensorPlacement::kArena;
+        p.kind = on_device(t) ? TensorPlacement::kDeviceArena : TensorPlacement::kArena;
         p.offset = buffers[buffer_of_root[sets.root(t)]].offset;
       }
     }
@@ -289,6 +343,7 @@ class Builder {
 
     EngineReport& r = e_.report;
     r.arena_bytes = e_.arena_bytes;
+    r.device_arena_bytes = e_.device_arena_bytes;
     r.activation_bytes_unplanned = unplanned;
     r.weights_bytes = e_.model.weights_bytes();
   }
