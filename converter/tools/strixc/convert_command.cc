@@ -1,0 +1,198 @@
+// strixc convert: ONNX -> .strix with metadata, verified before it is written.
+#include <openssl/evp.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "commands.h"
+#include "converter/frontends/onnx/convert.h"
+
+namespace strix::strixc {
+namespace {
+
+const char kCommand[] = "strixc convert";
+
+// "1x3x224x224" -> dims; false on anything else.
+bool parse_dims(const std::string& text, std::vector<int64_t>* dims) {
+  dims->clear();
+  std::stringstream ss(text);
+  std::string part;
+  while (std::getline(ss, part, 'x')) {
+    if (part.empty() || part.find_first_not_of("0123456789") != std::string::npos) return false;
+    dims->push_back(std::strtoll(part.c_str(), nullptr, 10));
+  }
+  return !dims->empty();
+}
+
+// "a,b,c" -> floats; false on anything else.
+bool parse_floats(const std::string& text, std::vector<float>* out) {
+  out->clear();
+  std::stringstream ss(text);
+  std::string part;
+  while (std::getline(ss, part, ',')) {
+    char* end = nullptr;
+    errno = 0;
+    float v = std::strtof(part.c_str(), &end);
+    if (part.empty() || *end != '\0' || errno != 0) return false;
+    out->push_back(v);
+  }
+  return !out->empty();
+}
+
+bool read_file(const std::string& path, std::string* bytes) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return false;
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  *bytes = ss.str();
+  return !f.bad();
+}
+
+std::string utc_now() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+Task parse_task(const std::string& t) {
+  if (t == "classify") return Task::kClassify;
+  if (t == "detect") return Task::kDetect;
+  if (t == "denoise") return Task::kDenoise;
+  if (t == "segment") return Task::kSegment;
+  return Task::kGeneric;
+}
+
+}  // namespace
+
+std::string sha256_hex(const void* data, size_t size) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_Digest(data, size, md, &len, EVP_sha256(), nullptr) != 1) return "";
+  static const char* hex = "0123456789abcdef";
+  std::string s;
+  for (unsigned int i = 0; i < len; ++i) {
+    s += hex[md[i] >> 4];
+    s += hex[md[i] & 15];
+  }
+  return s;
+}
+
+int report_error(const std::string& command, int exit_code, const std::string& message) {
+  std::fprintf(stderr, "%s: error: %s\n", command.c_str(), message.c_str());
+  return exit_code;
+}
+
+int convert_command(const ConvertOptions& o) {
+  onnx_frontend::ConvertOptions options;
+  options.fp16 = o.precision == "fp16";
+  for (const std::string& spec : o.input_shapes) {
+    size_t eq = spec.rfind('=');
+    std::vector<int64_t> dims;
+    if (eq == std::string::npos || eq == 0 || !parse_dims(spec.substr(eq + 1), &dims))
+      return report_error(
+          kCommand, kExitUsage,
+          "--input-shape '" + spec + "': expected NAME=DxDx... (e.g. input=1x3x224x224)");
+    options.import.input_shapes[spec.substr(0, eq)] = dims;
+  }
+  std::vector<float> mean, std_dev;
+  if (!o.mean.empty() && !parse_floats(o.mean, &mean))
+    return report_error(kCommand, kExitUsage, "--mean '" + o.mean + "': expected numbers a,b,c");
+  if (!o.std.empty() && !parse_floats(o.std, &std_dev))
+    return report_error(kCommand, kExitUsage, "--std '" + o.std + "': expected numbers a,b,c");
+  for (float s : std_dev)
+    if (s == 0.f) return report_error(kCommand, kExitUsage, "--std values must not be 0");
+
+  Metadata& m = options.metadata;
+  m.task = parse_task(o.task);
+  m.description = o.description;
+  if (!o.labels.empty()) {
+    std::string text;
+    if (!read_file(o.labels, &text))
+      return report_error(kCommand, kExitError, "cannot read labels file '" + o.labels + "'");
+    std::stringstream ss(text);
+    std::string line;
+    while (std::getline(ss, line)) {
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      m.labels.push_back(line);
+    }
+    while (!m.labels.empty() && m.labels.back().empty()) m.labels.pop_back();
+  }
+  if (m.task == Task::kClassify) m.postprocess.decoder = 1;  // strix.fb.DecoderKind.Softmax
+
+  std::string bytes;
+  if (!read_file(o.input, &bytes))
+    return report_error(kCommand, kExitError, "cannot read '" + o.input + "'");
+  std::string base = std::filesystem::path(o.input).filename().string();
+  options.import.model_name = base;
+  m.source_file = base;
+  m.source_sha256 = sha256_hex(bytes.data(), bytes.size());
+  m.created_utc = utc_now();
+
+  // The input contract describes input 0 when it is an image (NCHW, 1 or 3 channels); it
+  // needs the input shape, known once the model is imported.
+  options.complete_metadata = [&](const ir::Graph& g, const onnx_frontend::ImportInfo& info,
+                                  Metadata* md) -> Status {
+    md->extra.push_back({"onnx_opset", std::to_string(info.opset)});
+    if (!info.producer_name.empty())
+      md->extra.push_back({"onnx_producer", info.producer_name + " " + info.producer_version});
+    if (g.inputs.empty()) return Status();
+    const ir::Tensor& in = g.tensors[g.inputs[0]];
+    if (in.rank() != 4 || (in.shape[1] != 1 && in.shape[1] != 3)) {
+      if (!mean.empty() || !std_dev.empty())
+        return Status(StatusCode::kInvalidArgument,
+                      "--mean/--std need an image input (NCHW with 1 or 3 channels); input '" +
+                          in.name + "' is not one");
+      return Status();
+    }
+    InputContract c;
+    c.input_index = 0;
+    c.layout = Layout::kNCHW;
+    c.height = static_cast<int>(in.shape[2]);
+    c.width = static_cast<int>(in.shape[3]);
+    c.color = in.shape[1] == 1 ? ColorOrder::kGray
+                               : (o.color == "bgr" ? ColorOrder::kBGR : ColorOrder::kRGB);
+    c.resize = o.resize == "letterbox" ? ResizeKind::kLetterbox : ResizeKind::kStretch;
+    size_t channels = static_cast<size_t>(in.shape[1]);
+    if ((!mean.empty() && mean.size() != channels) ||
+        (!std_dev.empty() && std_dev.size() != channels))
+      return Status(StatusCode::kInvalidArgument, "--mean/--std need " + std::to_string(channels) +
+                                                      " values (input '" + in.name + "' has " +
+                                                      std::to_string(channels) + " channels)");
+    c.mean = mean.empty() ? std::vector<float>(channels, 0.f) : mean;
+    c.std = std_dev.empty() ? std::vector<float>(channels, 1.f) : std_dev;
+    md->inputs.push_back(c);
+    return Status();
+  };
+
+  Result<onnx_frontend::ConvertResult> converted =
+      onnx_frontend::convert_onnx(bytes.data(), bytes.size(), options);
+  if (!converted.ok()) return report_error(kCommand, kExitError, converted.status().to_string());
+  const onnx_frontend::ConvertResult& r = converted.value();
+
+  FILE* f = std::fopen(o.output.c_str(), "wb");
+  if (f == nullptr)
+    return report_error(kCommand, kExitError,
+                        "cannot open '" + o.output + "' for writing: " + std::strerror(errno));
+  bool ok = std::fwrite(r.file.data(), 1, r.file.size(), f) == r.file.size();
+  ok = std::fclose(f) == 0 && ok;
+  if (!ok) return report_error(kCommand, kExitError, "cannot write '" + o.output + "'");
+  if (!o.quiet) {
+    std::printf(
+        "%s: %d ONNX nodes (opset %d, %d folded) -> %d Strix nodes, %s, weights %zu bytes, "
+        "activation arena %zu bytes\n",
+        o.output.c_str(), r.info.num_onnx_nodes, r.info.opset, r.info.num_folded_nodes, r.num_nodes,
+        options.fp16 ? "fp16" : "fp32", r.report.weights_bytes, r.report.arena_bytes);
+  }
+  return kExitOk;
+}
+
+}  // namespace strix::strixc
