@@ -1,0 +1,270 @@
+// Conv2D f32 for the optimized CPU backend.
+//
+// group == 1: a packed GEMM per image, Y[M, OH*OW] = W[M, K] x im2col(X)[K, OH*OW] with
+//   K = C*kh*kw. W is packed once at prepare into row panels of <= isa.mr rows.
+//   Cache blocking: per K block (<= kKc), a group of <= kGroupPanels B panels (isa.nr output
+//   positions each) is packed into per-thread scratch straight from X (1x1 stride-1
+//   unpadded: plain rows; else implicit im2col, no K x N buffer) and stays in L2; then each
+//   A panel (mr rows x kc, in L1) runs the micro-kernel over every packed B panel. A (the
+//   weights, the largest operand of late layers) is thus streamed from memory once per
+//   group, with the most arithmetic per byte. W is packed K block by K block so that each
+//   block is one contiguous stream. The epilogue (bias, activation) is fused into the last K
+//   block's stores.
+//   Tasks: (image, N group, M chunk); M is split only when there are too few groups.
+// group == C == M (depthwise, multiplier 1), kernel <= 8x8, stride_w 1 or 2, no dilation:
+//   per (image, channel) plane, the padded plane is built in per-thread scratch
+//   (de-interleaved for stride 2) and a vector sliding window computes bias + sum + act.
+// Anything else (other groups, dilated depthwise, huge kernels): kUnsupported.
+#include <algorithm>
+
+#include "kernels/cpu/common.h"
+#include "kernels/cpu/ref/conv.h"
+
+namespace strix::kernels::cpu {
+namespace {
+
+// K block: an A panel (mr x kc, 27 KiB at 12 x 576) stays in L1 while the B panels stream
+// from L2. A 3x3 conv of 64 channels is then one block: no C reload, one packing pass.
+constexpr int64_t kKc = 576;
+// N panels packed together per K block: 8 x 576 x 32 floats = 576 KiB of L2.
+constexpr int64_t kGroupPanels = 8;
+
+class ConvGemmKernel : public Kernel {
+ public:
+  void eval(const EvalArgs& args) const override {
+    const auto* x = static_cast<const float*>(args.inputs[0]);
+    auto* y = static_cast<float*>(args.outputs[0]);
+    auto* scratch = static_cast<float*>(args.scratch);
+    const int64_t tasks = p_.n * n_groups_ * m_chunks_;
+    parallel_for(args.pool, tasks, [&](int64_t task, int thread) {
+      const int64_t mc = task % m_chunks_;
+      const int64_t ng = (task / m_chunks_) % n_groups_;
+      const int64_t b = task / (m_chunks_ * n_groups_);
+      run_tile(x + b * in_image_, y + b * out_image_, ng, mc, scratch + thread * scratch_floats_);
+    });
+  }
+
+  // One task: the N panels of group ng and the M panels of chunk mc. Per K block, the
+  // group's B panels are packed once (<= kGroupPanels x kc x nr floats, L2), then each A
+  // panel (L1) runs over all of them: the weights are read from memory once per group.
+  void run_tile(const float* x, float* y, int64_t ng, int64_t mc, float* bpanels) const {
+    int64_t mp_begin, mp_end, np_begin, np_end;
+    split_range(m_panels_, m_chunks_, mc, &mp_begin, &mp_end);
+    split_range(n_panels_, n_groups_, ng, &np_begin, &np_end);
+    const int nr = isa_->nr;
+    GemmPanelArgs g;
+    g.rows = rows_.data();
+    g.ldc = n_;
+    g.row_bias = has_bias_ ? bias_.data : nullptr;
+    for (int64_t k0 = 0; k0 < k_; k0 += kc_) {
+      const int kc = static_cast<int>(std::min(kc_, k_ - k0));
+      for (int64_t np = np_begin; np < np_end; ++np) {
+        const int64_t n0 = np * nr;
+        const int nvalid = static_cast<int>(std::min<int64_t>(nr, n_ - n0));
+        float* dst = bpanels + (np - np_begin) * kc * nr;
+        if (direct_rows_)
+          isa_->pack_b_rows(x, n_, n0, nvalid, k0, kc, dst);
+        else
+          isa_->pack_b_conv(geom_, x, n0, nvalid, k0, kc, dst);
+      }
+      g.kc = kc;
+      g.a = packed_.data + a_block_offset(k0, m_panels_, isa_->mr);
+      g.a_panel_stride = static_cast<int64_t>(kc) * isa_->mr;
+      g.first = k0 == 0;
+      g.act = k0 + kc == k_ ? act_.epilogue() : nullptr;
+      g.p0 = mp_begin;
+      g.p1 = mp_end;
+      g.b = bpanels;
+      g.b_panels = np_end - np_begin;
+      g.b_panel_stride = static_cast<int64_t>(kc) * nr;
+      g.c = y + np_begin * nr;
+      g.nvalid = static_cast<int>(std::min<int64_t>(nr, n_ - (np_end - 1) * nr));
+      isa_->gemm_panel(g);
+    }
+  }
+
+  const IsaKernels* isa_ = nullptr;
+  ref::Conv2DParams p_;
+  ConvGeom geom_;
+  FusedAct act_;
+  bool has_bias_ = false;
+  bool direct_rows_ = false;
+  AlignedFloats packed_, bias_;
+  std::vector<int32_t> rows_;  // GEMM row panels of M
+  int64_t k_ = 0, n_ = 0, kc_ = 0;
+  int64_t in_image_ = 0, out_image_ = 0;
+  int64_t n_panels_ = 0, n_groups_ = 1, m_panels_ = 0, m_chunks_ = 1;
+  int64_t scratch_floats_ = 0;
+};
+
+class DepthwiseKernel : public Kernel {
+ public:
+  void eval(const EvalArgs& args) const override {
+    const auto* x = static_cast<const float*>(args.inputs[0]);
+    auto* y = static_cast<float*>(args.outputs[0]);
+    auto* scratch = static_cast<float*>(args.scratch);
+    const int64_t in_plane = p_.h * p_.w, out_plane = p_.oh * p_.ow, taps = p_.kh * p_.kw;
+    parallel_for(args.pool, p_.n * p_.c, [&](int64_t plane, int thread) {
+      const int64_t c = plane % p_.c;
+      float* buf = scratch + thread * scratch_floats_;
+      isa_->pad_plane(x + plane * in_plane, static_cast<int32_t>(p_.h), static_cast<int32_t>(p_.w),
+                      static_cast<int32_t>(p_.pad_top), static_cast<int32_t>(p_.pad_left), rows_,
+                      geom_.sw, geom_.pw, geom_.half, 0.f, buf);
+      isa_->window(geom_, WindowOp::kWeighted, buf, weights_ + c * taps, has_bias_ ? bias_[c] : 0.f,
+                   nullptr, act_.epilogue(), y + plane * out_plane);
+    });
+  }
+
+  const IsaKernels* isa_ = nullptr;
+  ref::Conv2DParams p_;
+  WindowGeom geom_;
+  FusedAct act_;
+  const float* weights_ = nullptr;  // the model's [C, 1, kh, kw], used in place
+  const float* bias_ = nullptr;
+  bool has_bias_ = false;
+  int32_t rows_ = 0;
+  int64_t scratch_floats_ = 0;
+};
+
+// Padded-plane geometry shared with pooling: rows and row stride for a window of the given
+// output size, laid out as IsaKernels::window expects.
+void plan_window(const IsaKernels& isa, int64_t oh, int64_t ow, int64_t kh, int64_t kw, int64_t sh,
+                 int64_t sw, WindowGeom* g, int32_t* rows, int64_t* floats) {
+  const int64_t lanes = isa.lanes;
+  const int64_t ow_up = ceil_div(ow, lanes) * lanes;
+  g->kh = static_cast<int32_t>(kh);
+  g->kw = static_cast<int32_t>(kw);
+  g->sh = static_cast<int32_t>(sh);
+  g->sw = static_cast<int32_t>(sw);
+  g->oh = static_cast<int32_t>(oh);
+  g->ow = static_cast<int32_t>(ow);
+  if (sw == 1) {
+    g->half = 0;
+    g->pw = ceil_div(ow_up + kw - 1, lanes) * lanes;
+  } else {
+    g->half = ceil_div(ow_up + (kw - 1) / 2 + 1, lanes) * lanes;
+    g->pw = 2 * g->half;
+  }
+  *rows = static_cast<int32_t>((oh - 1) * sh + kh);
+  *floats = static_cast<int64_t>(align64(static_cast<size_t>(*rows * g->pw) * sizeof(float)) /
+                                 sizeof(float));
+}
+
+Result<std::unique_ptr<Kernel>> make_depthwise(const PrepareArgs& args, const IsaKernels& isa,
+                                               const ref::Conv2DParams& p,
+                                               const ref::ActivationParams& act) {
+  if (p.dilation_h != 1 || p.dilation_w != 1) return unsupported(args, "dilated depthwise conv");
+  if (p.kh > 8 || p.kw > 8) return unsupported(args, "depthwise kernel larger than 8x8");
+  if (p.stride_w > 2) return unsupported(args, "depthwise stride_w > 2");
+  auto k = std::make_unique<DepthwiseKernel>();
+  k->isa_ = &isa;
+  k->p_ = p;
+  k->act_.init(act);
+  k->weights_ = static_cast<const float*>(args.inputs[1]->constant);
+  k->has_bias_ = args.inputs.size() > 2 && args.inputs[2] != nullptr;
+  if (k->has_bias_) k->bias_ = static_cast<const float*>(args.inputs[2]->constant);
+  plan_window(isa, p.oh, p.ow, p.kh, p.kw, p.stride_h, p.stride_w, &k->geom_, &k->rows_,
+              &k->scratch_floats_);
+  k->scratch_bytes = static_cast<size_t>(k->scratch_floats_) * sizeof(float) *
+                     static_cast<size_t>(std::max(1, args.threads));
+  k->name = std::string("conv2d_depthwise") + std::to_string(p.kh) + "x" + std::to_string(p.kw) +
+            "s" + std::to_string(p.stride_h) + "x" + std::to_string(p.stride_w) + "_f32_" +
+            isa_name(isa.isa);
+  return std::unique_ptr<Kernel>(std::move(k));
+}
+
+Result<std::unique_ptr<Kernel>> make_conv_gemm(const PrepareArgs& args, const IsaKernels& isa,
+                                               const ref::Conv2DParams& p,
+                                               const ref::ActivationParams& act) {
+  if (p.kh > 16 || p.kw > 16) return unsupported(args, "kernel larger than 16x16");
+  const int64_t plane = p.h * p.w;
+  if (p.c * plane > INT32_MAX / 2 || p.oh * p.ow > INT32_MAX / 2)
+    return unsupported(args, "image too large for 32-bit offsets");
+  auto k = std::make_unique<ConvGemmKernel>();
+  k->isa_ = &isa;
+  k->p_ = p;
+  k->act_.init(act);
+  k->k_ = p.c * p.kh * p.kw;
+  k->n_ = p.oh * p.ow;
+  const int64_t k_blocks = ceil_div(k->k_, kKc);
+  k->kc_ = ceil_div(k->k_, k_blocks);
+  k->in_image_ = p.c * plane;
+  k->out_image_ = p.m * k->n_;
+  k->direct_rows_ = p.kh == 1 && p.kw == 1 && p.stride_h == 1 && p.stride_w == 1 &&
+                    p.pad_top == 0 && p.pad_left == 0 && p.pad_bottom == 0 && p.pad_right == 0;
+  ConvGeom& g = k->geom_;
+  g.c = static_cast<int32_t>(p.c);
+  g.h = static_cast<int32_t>(p.h);
+  g.w = static_cast<int32_t>(p.w);
+  g.kh = static_cast<int32_t>(p.kh);
+  g.kw = static_cast<int32_t>(p.kw);
+  g.sh = static_cast<int32_t>(p.stride_h);
+  g.sw = static_cast<int32_t>(p.stride_w);
+  g.dh = static_cast<int32_t>(p.dilation_h);
+  g.dw = static_cast<int32_t>(p.dilation_w);
+  g.pt = static_cast<int32_t>(p.pad_top);
+  g.pl = static_cast<int32_t>(p.pad_left);
+  g.oh = static_cast<int32_t>(p.oh);
+  g.ow = static_cast<int32_t>(p.ow);
+
+  // Weights [M, K] -> row panels (isa.h).
+  const int mr = isa.mr;
+  k->rows_ = split_panels(p.m, mr);
+  k->m_panels_ = static_cast<int64_t>(k->rows_.size()) - 1;
+  if (!k->packed_.allocate(static_cast<size_t>(k->m_panels_ * mr * k->k_)))
+    return node_error(args, StatusCode::kOutOfMemory, "cannot allocate packed weights");
+  pack_a_panels(static_cast<const float*>(args.inputs[1]->constant), k->k_, 1, k->k_, k->kc_,
+                k->rows_, mr, k->packed_.data);
+  k->has_bias_ = args.inputs.size() > 2 && args.inputs[2] != nullptr;
+  if (k->has_bias_) {
+    if (!k->bias_.allocate(static_cast<size_t>(p.m)))
+      return node_error(args, StatusCode::kOutOfMemory, "cannot allocate the bias");
+    std::copy_n(static_cast<const float*>(args.inputs[2]->constant), p.m, k->bias_.data);
+  }
+  k->packed_bytes = k->packed_.bytes() + k->bias_.bytes();
+
+  // Tasks: (image, group of <= kGroupPanels N panels, M chunk). The number of groups is a
+  // multiple of the threads when there are enough panels; M is split across threads when
+  // (image, group) tiles alone would leave threads idle or unevenly loaded.
+  const int threads = std::max(1, args.threads);
+  k->n_panels_ = ceil_div(k->n_, isa.nr);
+  k->n_groups_ = ceil_div(k->n_panels_, kGroupPanels);
+  if (threads > 1 && k->n_panels_ >= 2 * threads)
+    k->n_groups_ = ceil_div(k->n_groups_, threads) * threads;
+  k->n_groups_ = std::min(k->n_groups_, k->n_panels_);
+  const int64_t tiles = p.n * k->n_groups_;
+  if (threads > 1 && tiles % threads != 0 && tiles < 4 * threads)
+    k->m_chunks_ = std::min<int64_t>(k->m_panels_, threads);
+  const int64_t group_panels = ceil_div(k->n_panels_, k->n_groups_);
+  k->scratch_floats_ = static_cast<int64_t>(
+      align64(static_cast<size_t>(group_panels * k->kc_ * isa.nr) * sizeof(float)) / sizeof(float));
+  k->scratch_bytes = static_cast<size_t>(k->scratch_floats_) * sizeof(float) * threads;
+  k->name = std::string(k->direct_rows_ ? "conv2d_1x1_gemm_f32_" : "conv2d_gemm_f32_") +
+            isa_name(isa.isa);
+  return std::unique_ptr<Kernel>(std::move(k));
+}
+
+}  // namespace
+
+// Shared with pool.cc.
+void plan_window_geometry(const IsaKernels& isa, int64_t oh, int64_t ow, int64_t kh, int64_t kw,
+                          int64_t sh, int64_t sw, WindowGeom* g, int32_t* rows, int64_t* floats) {
+  plan_window(isa, oh, ow, kh, kw, sh, sw, g, rows, floats);
+}
+
+Result<std::unique_ptr<Kernel>> make_conv2d(const PrepareArgs& args, const IsaKernels& isa) {
+  // Validation, messages and the output shape: exactly the reference's.
+  Result<std::unique_ptr<Kernel>> reference = ref::make_conv2d(args);
+  if (!reference.ok()) return reference.status();
+  if (args.inputs[0]->dtype != DType::kF32) return unsupported(args, "not f32");
+  const fb::Conv2DOptions* o = args.node->options_as_Conv2DOptions();
+  ref::Conv2DParams p;
+  STRIX_RETURN_IF_ERROR(
+      ref::conv2d_params(args, o, args.inputs[0]->shape, args.inputs[1]->shape, &p));
+  ref::ActivationParams act = ref::activation_params(o ? o->activation() : nullptr);
+  if (p.group == 1) return make_conv_gemm(args, isa, p, act);
+  if (p.group == p.c && p.m == p.c) return make_depthwise(args, isa, p, act);
+  return unsupported(args, "grouped convolution (neither 1 nor depthwise)");
+}
+
+}  // namespace strix::kernels::cpu

@@ -1,0 +1,133 @@
+// kernels/cpu/isa.h — the interface between the portable optimized-kernel drivers
+// (kernels/cpu/*.cc: validation, weight packing, tasking over the thread pool) and the
+// instruction-set-specific leaf routines (kernels/cpu/x86/*.cc, compiled with -mavx2 -mfma
+// or -mavx512f -mavx512bw -mavx512dq -mavx512vl). Plain types only: the ISA files include
+// nothing with inline code shared with portable files, so no AVX instruction can leak into
+// code that runs before the run-time ISA check.
+//
+// GEMM contract (one "B panel" step):
+//   C[m, j] (+)= sum_{k < kc} A[m, k] * B[k, j]   for the rows m of panels [p0, p1), j < nvalid,
+// where A is packed in panels of at most `mr` rows: panel p holds rows [rows[p], rows[p+1])
+// and row m = rows[p] + r, column k lives at a[p * a_panel_stride + k * mr + r] (the row
+// slot stride is always mr; `a` points at the K block's panel 0). M is split into panels as evenly
+// as possible (see split_panels) so no panel is much shorter than mr. B is one panel of `nr`
+// columns packed as b[k * nr + j] (columns past nvalid are zero). C is row-major with row stride
+// ldc, starting at column n0 of the full matrix. `first`: C = bias + A*B (row_bias[m] and/or
+// col_bias[j], each optional), else C += A*B. `act` (non-null only on the last K block): C = act(C)
+// afterwards. Several B panels (b_panels > 1, b_panel_stride floats apart, for C columns n0 + j *
+// nr): each A panel is run over all of them while it is in L1 (the A-stationary order: A, the
+// weights of a conv, is read from memory once); all but the last B panel are full.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace strix::kernels::cpu {
+
+enum class Isa { kScalar = 0, kAvx2 = 1, kAvx512 = 2 };
+
+// The best ISA that this CPU supports and this build compiled (x86: __builtin_cpu_supports).
+Isa host_isa();
+// host_isa(), lowered by STRIX_CPU_ISA=avx2|scalar in the environment (read at every call:
+// each new backend, i.e. each Engine, sees the current value; for tests and debugging).
+Isa selected_isa();
+const char* isa_name(Isa isa);
+
+// Epilogue activations computed in vector registers; kScalar calls `scalar` on the stored
+// values (portable code: ref::apply_activation, for Tanh, Gelu, Elu, Mish, Softplus, ...).
+enum class ActKind : int32_t {
+  kNone,
+  kRelu,
+  kClip,         // min(max(x, alpha), beta)
+  kLeakyRelu,    // x >= 0 ? x : alpha * x
+  kHardSigmoid,  // clamp(alpha * x + beta, 0, 1)
+  kHardSwish,    // x * clamp(x / 6 + 0.5, 0, 1)
+  kSigmoid,
+  kSiLU,
+  kScalar,
+};
+
+struct Act {
+  ActKind kind = ActKind::kNone;
+  float alpha = 0, beta = 0;
+  void (*scalar)(const void* ctx, float* y, int64_t n) = nullptr;
+  const void* ctx = nullptr;
+};
+
+struct GemmPanelArgs {
+  int64_t p0 = 0, p1 = 0;         // panels
+  const int32_t* rows = nullptr;  // panel p: rows [rows[p], rows[p + 1])
+  int kc = 0;
+  const float* a = nullptr;  // packed A, already offset to column k0
+  int64_t a_panel_stride = 0;
+  const float* b = nullptr;  // [kc][nr]
+  int64_t b_panels = 1;
+  int64_t b_panel_stride = 0;
+  float* c = nullptr;  // &C[0][n0]
+  int64_t ldc = 0;
+  int nvalid = 0;                   // 1..nr, columns of the last B panel
+  const float* row_bias = nullptr;  // [M], indexed by m
+  const float* col_bias = nullptr;  // [nvalid], at column n0
+  bool first = true;
+  const Act* act = nullptr;
+};
+
+// One image of a Conv2D for implicit-im2col packing: K index k = (c * kh + ky) * kw + kx,
+// N index n = oy * ow + ox (the weights' [M, C, kh, kw] order and NCHW output order).
+struct ConvGeom {
+  int32_t c = 0, h = 0, w = 0, kh = 1, kw = 1, sh = 1, sw = 1, dh = 1, dw = 1, pt = 0, pl = 0;
+  int32_t oh = 0, ow = 0;
+};
+
+// A 2-D sliding window over one padded plane (depthwise conv, pooling): rows of the padded
+// plane are `pw` floats apart; output (oy, ox) reads padded rows oy*sh + ky and columns
+// ox*sw + kx. For sw == 2 the plane is stored de-interleaved: each padded row holds its even
+// columns then, `half` floats later, its odd columns.
+struct WindowGeom {
+  int32_t kh = 1, kw = 1, sh = 1, sw = 1;
+  int32_t oh = 0, ow = 0;
+  int64_t pw = 0;    // row stride of the padded plane
+  int64_t half = 0;  // sw == 2: offset of the odd columns within a row
+};
+
+enum class WindowOp : int32_t { kMax, kAvg, kWeighted };
+
+struct IsaKernels {
+  Isa isa = Isa::kScalar;
+  int mr = 0;  // rows of the micro-kernel (the broadcast side)
+  int nr = 0;  // columns of a B panel (two vectors)
+  int lanes = 0;
+
+  // B panel from a row-major [K, N] matrix with row stride ldb: dst[k][j] = b[(k0 + k) * ldb
+  // + n0 + j] for j < nvalid, 0 for nvalid <= j < nr.
+  void (*pack_b_rows)(const float* b, int64_t ldb, int64_t n0, int nvalid, int64_t k0, int kc,
+                      float* dst);
+  // B panel of the implicit im2col matrix of one image x [C, H, W] (zero outside the image).
+  void (*pack_b_conv)(const ConvGeom& g, const float* x, int64_t n0, int nvalid, int64_t k0, int kc,
+                      float* dst);
+  void (*gemm_panel)(const GemmPanelArgs& args);
+
+  // Builds the padded plane for a window op: rows [0, rows) of the padded plane take input row
+  // r - pt (fill outside [0, h) x [0, w)); columns as in WindowGeom (`sw` 1 or 2).
+  void (*pad_plane)(const float* x, int32_t h, int32_t w, int32_t pt, int32_t pl, int32_t rows,
+                    int32_t sw, int64_t pw, int64_t half, float fill, float* dst);
+  // y[oy][ox] for the whole plane (row stride ow). kMax: max of the taps. kAvg: sum / count
+  // where count = counts[oy * ow + ox]. kWeighted: bias + sum w[ky * kw + kx] * tap, then
+  // act. sw must be 1 or 2.
+  void (*window)(const WindowGeom& g, WindowOp op, const float* plane, const float* w, float bias,
+                 const float* counts, const Act* act, float* y);
+
+  // y[i] = act(x[i]); x may equal y.
+  void (*activation)(const Act& act, const float* x, float* y, int64_t n);
+  // y[i] = act(a[i] op b[i]) with op 0 add, 1 sub, 2 mul, 3 div; a_step / b_step 0 broadcast
+  // the first element, 1 walk. y may equal a or b.
+  void (*binary)(int op, const float* a, int a_step, const float* b, int b_step, float* y,
+                 int64_t n, const Act& act);
+  // y[p] = sum(x[p * spatial ...]) / spatial for p < planes.
+  void (*global_avg)(const float* x, int64_t planes, int64_t spatial, float* y);
+};
+
+// Null when `isa` is not compiled into this build.
+const IsaKernels* isa_kernels(Isa isa);
+
+}  // namespace strix::kernels::cpu

@@ -1,0 +1,114 @@
+// MaxPool, AveragePool and GlobalAveragePool, f32, for the optimized CPU backend.
+//
+// 2-D pools: per (image, channel) plane, the padded plane (fill -inf for max, 0 for
+// average; de-interleaved for stride_w 2) is built in per-thread scratch, then the vector
+// sliding window of IsaKernels::window computes every output. AveragePool divides by the
+// reference's window count (ref::pool_window_count), tabulated per output position at
+// prepare. Dilation, stride_w > 2 and windows over 64 taps: kUnsupported.
+// GlobalAveragePool: vector sums per plane, planes split over the threads.
+#include <algorithm>
+
+#include "kernels/cpu/common.h"
+#include "kernels/cpu/ref/pool.h"
+
+namespace strix::kernels::cpu {
+namespace {
+
+class Pool2DKernel : public Kernel {
+ public:
+  void eval(const EvalArgs& args) const override {
+    const auto* x = static_cast<const float*>(args.inputs[0]);
+    auto* y = static_cast<float*>(args.outputs[0]);
+    auto* scratch = static_cast<float*>(args.scratch);
+    const int64_t in_plane = h_ * w_, out_plane = static_cast<int64_t>(geom_.oh) * geom_.ow;
+    parallel_for(args.pool, planes_, [&](int64_t plane, int thread) {
+      float* buf = scratch + thread * scratch_floats_;
+      isa_->pad_plane(x + plane * in_plane, static_cast<int32_t>(h_), static_cast<int32_t>(w_),
+                      p_.pad_top, p_.pad_left, rows_, geom_.sw, geom_.pw, geom_.half, fill_, buf);
+      isa_->window(geom_, average_ ? WindowOp::kAvg : WindowOp::kMax, buf, nullptr, 0.f,
+                   counts_.data, nullptr, y + plane * out_plane);
+    });
+  }
+
+  const IsaKernels* isa_ = nullptr;
+  ref::Pool2DParams p_;
+  WindowGeom geom_;
+  bool average_ = false;
+  float fill_ = 0;
+  AlignedFloats counts_;  // average: the divisor of each output position
+  int64_t planes_ = 0, h_ = 0, w_ = 0;
+  int32_t rows_ = 0;
+  int64_t scratch_floats_ = 0;
+};
+
+class GlobalAveragePoolKernel : public Kernel {
+ public:
+  void eval(const EvalArgs& args) const override {
+    const auto* x = static_cast<const float*>(args.inputs[0]);
+    auto* y = static_cast<float*>(args.outputs[0]);
+    const int64_t tasks = std::min<int64_t>(planes_, 64);
+    parallel_for(args.pool, tasks, [&](int64_t t, int) {
+      int64_t begin, end;
+      split_range(planes_, tasks, t, &begin, &end);
+      isa_->global_avg(x + begin * spatial_, end - begin, spatial_, y + begin);
+    });
+  }
+
+  const IsaKernels* isa_ = nullptr;
+  int64_t planes_ = 0, spatial_ = 0;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Kernel>> make_pool2d(const PrepareArgs& args, const IsaKernels& isa) {
+  const bool average = args.node->op() == fb::OpType::AveragePool;
+  Result<std::unique_ptr<Kernel>> reference =
+      average ? ref::make_average_pool(args) : ref::make_max_pool(args);
+  if (!reference.ok()) return reference.status();
+  if (args.inputs[0]->dtype != DType::kF32) return unsupported(args, "not f32");
+  const Shape& in = args.inputs[0]->shape;
+  auto k = std::make_unique<Pool2DKernel>();
+  STRIX_RETURN_IF_ERROR(ref::make_pool2d_params(args, in, average, &k->p_));
+  const ref::Pool2DParams& p = k->p_;
+  if (p.dilation_h != 1 || p.dilation_w != 1) return unsupported(args, "dilated pooling");
+  if (p.stride_w > 2) return unsupported(args, "stride_w > 2");
+  if (p.kernel_h * p.kernel_w > 64) return unsupported(args, "window over 64 taps");
+  k->isa_ = &isa;
+  k->average_ = average;
+  k->fill_ = average ? 0.f : -__builtin_inff();
+  k->planes_ = in[0] * in[1];
+  k->h_ = in[2];
+  k->w_ = in[3];
+  plan_window_geometry(isa, p.out_h, p.out_w, p.kernel_h, p.kernel_w, p.stride_h, p.stride_w,
+                       &k->geom_, &k->rows_, &k->scratch_floats_);
+  if (average) {
+    if (!k->counts_.allocate(static_cast<size_t>(p.out_h * p.out_w)))
+      return node_error(args, StatusCode::kOutOfMemory, "cannot allocate the count table");
+    for (int64_t oy = 0; oy < p.out_h; ++oy)
+      for (int64_t ox = 0; ox < p.out_w; ++ox)
+        k->counts_.data[oy * p.out_w + ox] =
+            static_cast<float>(ref::pool_window_count(p, k->h_, k->w_, oy, ox));
+  }
+  k->packed_bytes = k->counts_.bytes();
+  k->scratch_bytes = static_cast<size_t>(k->scratch_floats_) * sizeof(float) *
+                     static_cast<size_t>(std::max(1, args.threads));
+  k->name = std::string(average ? "average_pool_f32_" : "max_pool_f32_") + isa_name(isa.isa);
+  return std::unique_ptr<Kernel>(std::move(k));
+}
+
+Result<std::unique_ptr<Kernel>> make_global_average_pool(const PrepareArgs& args,
+                                                         const IsaKernels& isa) {
+  Result<std::unique_ptr<Kernel>> reference = ref::make_global_average_pool(args);
+  if (!reference.ok()) return reference.status();
+  if (args.inputs[0]->dtype != DType::kF32) return unsupported(args, "not f32");
+  const Shape& in = args.inputs[0]->shape;
+  auto k = std::make_unique<GlobalAveragePoolKernel>();
+  k->isa_ = &isa;
+  k->planes_ = in[0] * in[1];
+  k->spatial_ = in.num_elements() / std::max<int64_t>(1, k->planes_);
+  if (k->spatial_ == 0) return unsupported(args, "empty planes");
+  k->name = std::string("global_average_pool_f32_") + isa_name(isa.isa);
+  return std::unique_ptr<Kernel>(std::move(k));
+}
+
+}  // namespace strix::kernels::cpu

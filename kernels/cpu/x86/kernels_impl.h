@@ -1,0 +1,520 @@
+// kernels/cpu/x86/kernels_impl.h — the SIMD leaf routines of the optimized CPU backend,
+// written once over the vector traits of simd.h and compiled twice: avx2.cc (V = 8 floats,
+// micro-kernel 6x16) and avx512.cc (V = 16 floats, micro-kernel 12x32). Contracts are in
+// kernels/cpu/isa.h. Include only from those two files, after simd.h.
+//
+// Micro-kernel: C[MR x 2W] += A-panel (broadcast, one float per row per k) x B-panel (two
+// vectors per k). AVX-512: 12 x 32 = 24 zmm accumulators + 2 B vectors + 1 broadcast;
+// AVX2: 6 x 16 = 12 ymm accumulators + 2 + 1. Both are FMA-bound (loads per FMA < 1).
+#pragma once
+
+#include <cstring>
+
+#include "kernels/cpu/isa.h"
+
+namespace strix::kernels::cpu::STRIX_SIMD_NS {
+namespace {
+
+using T = V::T;
+constexpr int kW = V::W;
+constexpr int kNR = 2 * kW;
+#if defined(STRIX_SIMD_AVX512)
+constexpr int kMR = 12;
+#else
+constexpr int kMR = 6;
+#endif
+
+inline uint32_t tail(int n) { return n <= 0 ? 0u : V::tail_bits(n); }
+
+// ---- activations -----------------------------------------------------------------------
+
+// e^x, Cephes single-precision polynomial (about 1 ulp); x clamped to [-87.3, 88.4].
+inline T vexp(T x) {
+  x = V::min(V::max(x, V::set1(-87.3365447505531f)), V::set1(88.3762626647949f));
+  T fx = V::round(V::mul(x, V::set1(1.44269504088896341f)));
+  T r = V::fma(fx, V::set1(-0.693359375f), x);
+  r = V::fma(fx, V::set1(2.12194440e-4f), r);
+  T y = V::set1(1.9875691500e-4f);
+  y = V::fma(y, r, V::set1(1.3981999507e-3f));
+  y = V::fma(y, r, V::set1(8.3334519073e-3f));
+  y = V::fma(y, r, V::set1(4.1665795894e-2f));
+  y = V::fma(y, r, V::set1(1.6666665459e-1f));
+  y = V::fma(y, r, V::set1(5.0000001201e-1f));
+  y = V::fma(y, V::mul(r, r), V::add(r, V::set1(1.f)));
+  return V::mul(y, V::pow2i(fx));
+}
+
+inline T apply_act(const Act& a, T x) {
+  switch (a.kind) {
+    case ActKind::kNone: return x;
+    case ActKind::kRelu: return V::max(x, V::zero());
+    case ActKind::kClip: return V::min(V::max(x, V::set1(a.alpha)), V::set1(a.beta));
+    case ActKind::kLeakyRelu: return V::select_ge0(x, V::mul(x, V::set1(a.alpha)));
+    case ActKind::kHardSigmoid: {
+      T y = V::add(V::mul(V::set1(a.alpha), x), V::set1(a.beta));
+      return V::min(V::max(y, V::zero()), V::set1(1.f));
+    }
+    case ActKind::kHardSwish: {
+      T y = V::add(V::div(x, V::set1(6.f)), V::set1(0.5f));
+      return V::mul(x, V::min(V::max(y, V::zero()), V::set1(1.f)));
+    }
+    case ActKind::kSigmoid:
+      return V::div(V::set1(1.f), V::add(V::set1(1.f), vexp(V::sub(V::zero(), x))));
+    case ActKind::kSiLU: return V::div(x, V::add(V::set1(1.f), vexp(V::sub(V::zero(), x))));
+    case ActKind::kScalar: return x;  // applied by the caller after the store
+  }
+  return x;
+}
+
+// ---- GEMM --------------------------------------------------------------------------------
+
+// a_next: the A panel the caller runs next (prefetched into L2 while this one computes, so
+// that weights streaming from memory overlap the arithmetic), or null.
+template <int MR, int NV>
+void ukernel(int kc, const float* __restrict a, const float* __restrict b, float* c, int64_t ldc,
+             int nvalid, const float* row_bias, const float* col_bias, bool first, const Act* act,
+             const float* a_next) {
+  T acc[MR][NV];
+#pragma GCC unroll 16
+  for (int r = 0; r < MR; ++r)
+#pragma GCC unroll 2
+    for (int v = 0; v < NV; ++v) acc[r][v] = V::zero();
+  if (a_next != nullptr) {
+    // kMR floats per k: one 64-byte line every 16 / kMR k steps; spread over the loop below.
+    const char* pf = reinterpret_cast<const char*>(a_next);
+    const int64_t lines = (static_cast<int64_t>(kc) * kMR * 4 + 63) / 64;
+    for (int64_t l = 0; l < lines; ++l) _mm_prefetch(pf + l * 64, _MM_HINT_T1);
+  }
+#pragma GCC unroll 2
+  for (int k = 0; k < kc; ++k) {
+    T b0 = V::load(b);
+    T b1 = NV > 1 ? V::load(b + kW) : b0;
+#pragma GCC unroll 16
+    for (int r = 0; r < MR; ++r) {
+      T ar = V::set1(a[r]);
+      acc[r][0] = V::fma(ar, b0, acc[r][0]);
+      if (NV > 1) acc[r][NV - 1] = V::fma(ar, b1, acc[r][NV - 1]);
+    }
+    a += kMR;
+    b += kNR;
+  }
+  const bool full = nvalid >= NV * kW;
+  const uint32_t m0 = tail(nvalid), m1 = tail(nvalid - kW);
+  T cb0 = V::zero(), cb1 = V::zero();
+  if (first && col_bias != nullptr) {
+    cb0 = full ? V::load(col_bias) : V::maskz_load(m0, col_bias);
+    if (NV > 1) cb1 = full ? V::load(col_bias + kW) : V::maskz_load(m1, col_bias + kW);
+  }
+#pragma GCC unroll 16
+  for (int r = 0; r < MR; ++r) {
+    float* cr = c + r * ldc;
+    T x0 = acc[r][0];
+    T x1 = acc[r][NV - 1];
+    if (first) {
+      if (row_bias != nullptr) {
+        T rb = V::set1(row_bias[r]);
+        x0 = V::add(x0, rb);
+        x1 = V::add(x1, rb);
+      }
+      if (col_bias != nullptr) {
+        x0 = V::add(x0, cb0);
+        x1 = V::add(x1, cb1);
+      }
+    } else if (full) {
+      x0 = V::add(x0, V::load(cr));
+      if (NV > 1) x1 = V::add(x1, V::load(cr + kW));
+    } else {
+      x0 = V::add(x0, V::maskz_load(m0, cr));
+      if (NV > 1) x1 = V::add(x1, V::maskz_load(m1, cr + kW));
+    }
+    if (act != nullptr) {
+      x0 = apply_act(*act, x0);
+      if (NV > 1) x1 = apply_act(*act, x1);
+    }
+    if (full) {
+      V::store(cr, x0);
+      if (NV > 1) V::store(cr + kW, x1);
+    } else {
+      V::mask_store(cr, m0, x0);
+      if (NV > 1) V::mask_store(cr + kW, m1, x1);
+    }
+  }
+  if (act != nullptr && act->kind == ActKind::kScalar) {
+    for (int r = 0; r < MR; ++r) act->scalar(act->ctx, c + r * ldc, nvalid);
+  }
+}
+
+using UKernel = void (*)(int, const float*, const float*, float*, int64_t, int, const float*,
+                         const float*, bool, const Act*, const float*);
+
+template <int... R>
+struct UKernelTable {
+  static constexpr UKernel one[] = {ukernel<R + 1, 1>...};
+  static constexpr UKernel two[] = {ukernel<R + 1, 2>...};
+};
+
+#if defined(STRIX_SIMD_AVX512)
+using Table = UKernelTable<0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11>;
+#else
+using Table = UKernelTable<0, 1, 2, 3, 4, 5>;
+#endif
+
+void gemm_panel(const GemmPanelArgs& g) {
+  const UKernel* last = g.nvalid > kW ? Table::two : Table::one;
+  for (int64_t p = g.p0; p < g.p1; ++p) {
+    const int64_t m = g.rows[p];
+    const int mr = g.rows[p + 1] - g.rows[p];
+    const float* a = g.a + p * g.a_panel_stride;
+    float* c = g.c + m * g.ldc;
+    const float* rb = g.row_bias ? g.row_bias + m : nullptr;
+    // The next A panel is prefetched during this panel's first micro-kernel.
+    const float* a_next = p + 1 < g.p1 ? a + g.a_panel_stride : nullptr;
+    for (int64_t j = 0; j + 1 < g.b_panels; ++j) {
+      Table::two[mr - 1](g.kc, a, g.b + j * g.b_panel_stride, c + j * kNR, g.ldc, kNR, rb,
+                         g.col_bias ? g.col_bias + j * kNR : nullptr, g.first, g.act,
+                         j == 0 ? a_next : nullptr);
+    }
+    const int64_t j = g.b_panels - 1;
+    last[mr - 1](g.kc, a, g.b + j * g.b_panel_stride, c + j * kNR, g.ldc, g.nvalid, rb,
+                 g.col_bias ? g.col_bias + j * kNR : nullptr, g.first, g.act,
+                 j == 0 ? a_next : nullptr);
+  }
+}
+
+void pack_b_rows(const float* b, int64_t ldb, int64_t n0, int nvalid, int64_t k0, int kc,
+                 float* dst) {
+  const float* src = b + k0 * ldb + n0;
+  if (nvalid == kNR) {
+    for (int k = 0; k < kc; ++k, src += ldb, dst += kNR) {
+      V::store(dst, V::load(src));
+      V::store(dst + kW, V::load(src + kW));
+    }
+    return;
+  }
+  const uint32_t m0 = tail(nvalid), m1 = tail(nvalid - kW);
+  for (int k = 0; k < kc; ++k, src += ldb, dst += kNR) {
+    V::store(dst, V::maskz_load(m0, src));
+    V::store(dst + kW, V::maskz_load(m1, src + kW));
+  }
+}
+
+// Implicit im2col. Per half-panel of W lanes, lanes are grouped into runs of one output row;
+// with stride_w 1 a run reads contiguous input, so each k costs one masked load per run.
+// Otherwise (stride_w > 1, or more than kMaxRuns rows in W lanes) a masked gather.
+constexpr int kMaxTaps = 16;  // kh, kw <= 16 (the driver checks)
+constexpr int kMaxRuns = 4;
+
+struct HalfPanel {
+  uint32_t ymask[kMaxTaps];
+  uint32_t xmask[kMaxTaps];
+  uint32_t run_bits[kMaxRuns];
+  int32_t run_off[kMaxRuns];  // lane j of a run reads x[run_off + j + delta]
+  int32_t off[kW];            // lane j reads x[off[j] + delta]
+  int nruns = 0;
+  bool gather = false;
+  bool any = false;
+};
+
+void setup_half(const ConvGeom& g, int64_t n_first, int lanes, HalfPanel* hp) {
+  for (int t = 0; t < g.kh; ++t) hp->ymask[t] = 0;
+  for (int t = 0; t < g.kw; ++t) hp->xmask[t] = 0;
+  hp->nruns = 0;
+  hp->gather = g.sw != 1;
+  hp->any = lanes > 0;
+  int last_oy = -1;
+  for (int j = 0; j < kW; ++j) {
+    hp->off[j] = 0;
+    if (j >= lanes) continue;
+    int64_t n = n_first + j;
+    int oy = static_cast<int>(n / g.ow), ox = static_cast<int>(n % g.ow);
+    int iy0 = oy * g.sh - g.pt, ix0 = ox * g.sw - g.pl;
+    hp->off[j] = iy0 * g.w + ix0;
+    for (int t = 0; t < g.kh; ++t) {
+      int iy = iy0 + t * g.dh;
+      if (iy >= 0 && iy < g.h) hp->ymask[t] |= 1u << j;
+    }
+    for (int t = 0; t < g.kw; ++t) {
+      int ix = ix0 + t * g.dw;
+      if (ix >= 0 && ix < g.w) hp->xmask[t] |= 1u << j;
+    }
+    if (oy != last_oy) {
+      if (hp->nruns == kMaxRuns) {
+        hp->gather = true;
+      } else {
+        hp->run_bits[hp->nruns] = 0;
+        hp->run_off[hp->nruns] = hp->off[j] - j;
+        ++hp->nruns;
+      }
+      last_oy = oy;
+    }
+    if (hp->nruns > 0) hp->run_bits[hp->nruns - 1] |= 1u << j;
+  }
+}
+
+inline T load_half(const HalfPanel& hp, const float* xk, uint32_t bits) {
+  if (bits == 0) return V::zero();
+  if (hp.gather) return V::mask_gather(V::zero(), bits, hp.off, xk);
+  T v = V::zero();
+  for (int r = 0; r < hp.nruns; ++r) {
+    uint32_t rb = bits & hp.run_bits[r];
+    if (rb) v = V::mask_load(v, rb, xk + hp.run_off[r]);
+  }
+  return v;
+}
+
+void pack_b_conv(const ConvGeom& g, const float* x, int64_t n0, int nvalid, int64_t k0, int kc,
+                 float* dst) {
+  HalfPanel h0, h1;
+  setup_half(g, n0, nvalid < kW ? nvalid : kW, &h0);
+  setup_half(g, n0 + kW, nvalid - kW, &h1);
+  const int64_t plane = static_cast<int64_t>(g.h) * g.w;
+  const int taps = g.kh * g.kw;
+  int64_t c = k0 / taps;
+  int rem = static_cast<int>(k0 % taps);
+  int ky = rem / g.kw, kx = rem % g.kw;
+  for (int k = 0; k < kc; ++k, dst += kNR) {
+    const float* xk = x + c * plane + static_cast<int64_t>(ky) * g.dh * g.w + kx * g.dw;
+    V::store(dst, load_half(h0, xk, h0.ymask[ky] & h0.xmask[kx]));
+    V::store(dst + kW, h1.any ? load_half(h1, xk, h1.ymask[ky] & h1.xmask[kx]) : V::zero());
+    if (++kx == g.kw) {
+      kx = 0;
+      if (++ky == g.kh) {
+        ky = 0;
+        ++c;
+      }
+    }
+  }
+}
+
+// ---- sliding windows (depthwise conv, pooling) ------------------------------------------
+
+// Lanes i of a W-lane chunk starting at padded column p whose input column p + i - pl is
+// in [0, w).
+inline uint32_t valid_lanes(int64_t p, int64_t pl, int64_t w) {
+  const int64_t lo = pl - p, hi = pl + w - p;
+  if (hi <= 0 || lo >= kW) return 0;
+  return tail(static_cast<int>(hi < kW ? hi : kW)) & ~tail(static_cast<int>(lo > 0 ? lo : 0));
+}
+
+// One input row (or the fill) as a chunk of W padded columns starting at p. Masked-off
+// lanes are never read (masked loads do not fault).
+inline T row_chunk(const float* src, int64_t p, int64_t pl, int64_t w, T vfill) {
+  const uint32_t bits = valid_lanes(p, pl, w);
+  if (bits == V::tail_bits(kW)) return V::load(src + (p - pl));
+  if (bits == 0) return vfill;
+  return V::mask_load(vfill, bits, src + (p - pl));
+}
+
+// pw (sw == 1) and half (sw == 2) are multiples of W (plan_window_geometry).
+void pad_plane(const float* x, int32_t h, int32_t w, int32_t pt, int32_t pl, int32_t rows,
+               int32_t sw, int64_t pw, int64_t half, float fill, float* dst) {
+  const T vfill = V::set1(fill);
+  for (int32_t r = 0; r < rows; ++r, dst += pw) {
+    const int32_t iy = r - pt;
+    if (iy < 0 || iy >= h) {
+      for (int64_t j = 0; j < pw; j += kW) V::store(dst + j, vfill);
+      continue;
+    }
+    const float* src = x + static_cast<int64_t>(iy) * w;
+    if (sw == 1) {
+      for (int64_t p = 0; p < pw; p += kW) V::store(dst + p, row_chunk(src, p, pl, w, vfill));
+      continue;
+    }
+    // De-interleaved: padded column p goes to dst[p / 2 + (p % 2) * half].
+    for (int64_t p = 0; p < 2 * half; p += 2 * kW) {
+      T e, o;
+      V::deinterleave(row_chunk(src, p, pl, w, vfill), row_chunk(src, p + kW, pl, w, vfill), &e,
+                      &o);
+      V::store(dst + p / 2, e);
+      V::store(dst + half + p / 2, o);
+    }
+  }
+}
+
+constexpr int kMaxWindowTaps = 64;
+
+template <int NS>
+inline void window_group(const WindowGeom& g, WindowOp op, const float* const* src,
+                         const int64_t* tap_off, int taps, const T* wv, float bias,
+                         const float* const* counts, const Act* act, float* const* dst,
+                         const uint32_t* bits) {
+  T acc[NS];
+  const T init = op == WindowOp::kMax ? V::set1(-__builtin_inff())
+                                      : (op == WindowOp::kWeighted ? V::set1(bias) : V::zero());
+#pragma GCC unroll 8
+  for (int s = 0; s < NS; ++s) acc[s] = init;
+  if (op == WindowOp::kMax) {
+    for (int t = 0; t < taps; ++t) {
+#pragma GCC unroll 8
+      for (int s = 0; s < NS; ++s) acc[s] = V::max(acc[s], V::load(src[s] + tap_off[t]));
+    }
+  } else if (op == WindowOp::kAvg) {
+    for (int t = 0; t < taps; ++t) {
+#pragma GCC unroll 8
+      for (int s = 0; s < NS; ++s) acc[s] = V::add(acc[s], V::load(src[s] + tap_off[t]));
+    }
+  } else {
+    for (int t = 0; t < taps; ++t) {
+#pragma GCC unroll 8
+      for (int s = 0; s < NS; ++s) acc[s] = V::fma(wv[t], V::load(src[s] + tap_off[t]), acc[s]);
+    }
+  }
+#pragma GCC unroll 8
+  for (int s = 0; s < NS; ++s) {
+    T v = acc[s];
+    if (op == WindowOp::kAvg) v = V::div(v, V::maskz_load(bits[s], counts[s]));
+    if (act != nullptr) v = apply_act(*act, v);
+    if (bits[s] == V::tail_bits(kW))
+      V::store(dst[s], v);
+    else
+      V::mask_store(dst[s], bits[s], v);
+  }
+}
+
+void window(const WindowGeom& g, WindowOp op, const float* plane, const float* w, float bias,
+            const float* counts, const Act* act, float* y) {
+  const int taps = g.kh * g.kw;
+  int64_t tap_off[kMaxWindowTaps];
+  T wv[kMaxWindowTaps];
+  for (int ky = 0; ky < g.kh; ++ky) {
+    for (int kx = 0; kx < g.kw; ++kx) {
+      int t = ky * g.kw + kx;
+      tap_off[t] = ky * g.pw + (g.sw == 1 ? kx : (kx & 1) * g.half + (kx >> 1));
+      wv[t] = op == WindowOp::kWeighted ? V::set1(w[t]) : V::zero();
+    }
+  }
+  constexpr int kGroup = 8;
+  const float* src[kGroup];
+  const float* cnt[kGroup];
+  float* dst[kGroup];
+  uint32_t bits[kGroup];
+  int ns = 0;
+  auto flush = [&]() {
+    int s = 0;
+    if (ns == kGroup) {
+      window_group<kGroup>(g, op, src, tap_off, taps, wv, bias, cnt, act, dst, bits);
+      s = kGroup;
+    }
+    if (ns - s >= 4) {
+      window_group<4>(g, op, src + s, tap_off, taps, wv, bias, cnt + s, act, dst + s, bits + s);
+      s += 4;
+    }
+    if (ns - s >= 2) {
+      window_group<2>(g, op, src + s, tap_off, taps, wv, bias, cnt + s, act, dst + s, bits + s);
+      s += 2;
+    }
+    if (ns - s >= 1)
+      window_group<1>(g, op, src + s, tap_off, taps, wv, bias, cnt + s, act, dst + s, bits + s);
+    if (act != nullptr && act->kind == ActKind::kScalar) {
+      for (int s = 0; s < ns; ++s) act->scalar(act->ctx, dst[s], __builtin_popcount(bits[s]));
+    }
+    ns = 0;
+  };
+  for (int32_t oy = 0; oy < g.oh; ++oy) {
+    const float* row = plane + static_cast<int64_t>(oy) * g.sh * g.pw;
+    for (int32_t ox = 0; ox < g.ow; ox += kW) {
+      src[ns] = row + ox;
+      int64_t o = static_cast<int64_t>(oy) * g.ow + ox;
+      cnt[ns] = counts ? counts + o : nullptr;
+      dst[ns] = y + o;
+      bits[ns] = tail(g.ow - ox);
+      if (++ns == kGroup) flush();
+    }
+  }
+  flush();
+}
+
+// ---- elementwise -------------------------------------------------------------------------
+
+void activation(const Act& act, const float* x, float* y, int64_t n) {
+  int64_t i = 0;
+  for (; i + kW <= n; i += kW) V::store(y + i, apply_act(act, V::load(x + i)));
+  if (i < n) {
+    uint32_t m = tail(static_cast<int>(n - i));
+    V::mask_store(y + i, m, apply_act(act, V::maskz_load(m, x + i)));
+  }
+  if (act.kind == ActKind::kScalar) act.scalar(act.ctx, y, n);
+}
+
+template <int OP>
+inline T binop(T a, T b) {
+  if (OP == 0) return V::add(a, b);
+  if (OP == 1) return V::sub(a, b);
+  if (OP == 2) return V::mul(a, b);
+  return V::div(a, b);
+}
+
+template <int OP>
+void binary_op(const float* a, int a_step, const float* b, int b_step, float* y, int64_t n,
+               const Act& act) {
+  const T sa = V::set1(a[0]), sb = V::set1(b[0]);
+  int64_t i = 0;
+  for (; i + kW <= n; i += kW) {
+    T va = a_step ? V::load(a + i) : sa;
+    T vb = b_step ? V::load(b + i) : sb;
+    V::store(y + i, apply_act(act, binop<OP>(va, vb)));
+  }
+  if (i < n) {
+    uint32_t m = tail(static_cast<int>(n - i));
+    // Masked-off lanes are set to 1 so that Div computes no 0/0 there (never stored anyway).
+    T va = a_step ? V::mask_load(V::set1(1.f), m, a + i) : sa;
+    T vb = b_step ? V::mask_load(V::set1(1.f), m, b + i) : sb;
+    V::mask_store(y + i, m, apply_act(act, binop<OP>(va, vb)));
+  }
+  if (act.kind == ActKind::kScalar) act.scalar(act.ctx, y, n);
+}
+
+void binary(int op, const float* a, int a_step, const float* b, int b_step, float* y, int64_t n,
+            const Act& act) {
+  switch (op) {
+    case 0: binary_op<0>(a, a_step, b, b_step, y, n, act); break;
+    case 1: binary_op<1>(a, a_step, b, b_step, y, n, act); break;
+    case 2: binary_op<2>(a, a_step, b, b_step, y, n, act); break;
+    default: binary_op<3>(a, a_step, b, b_step, y, n, act); break;
+  }
+}
+
+void global_avg(const float* x, int64_t planes, int64_t spatial, float* y) {
+  for (int64_t p = 0; p < planes; ++p, x += spatial) {
+    T s0 = V::zero(), s1 = V::zero(), s2 = V::zero(), s3 = V::zero();
+    int64_t i = 0;
+    for (; i + 4 * kW <= spatial; i += 4 * kW) {
+      s0 = V::add(s0, V::load(x + i));
+      s1 = V::add(s1, V::load(x + i + kW));
+      s2 = V::add(s2, V::load(x + i + 2 * kW));
+      s3 = V::add(s3, V::load(x + i + 3 * kW));
+    }
+    for (; i + kW <= spatial; i += kW) s0 = V::add(s0, V::load(x + i));
+    if (i < spatial) s1 = V::add(s1, V::maskz_load(tail(static_cast<int>(spatial - i)), x + i));
+    float sum = V::reduce_add(V::add(V::add(s0, s1), V::add(s2, s3)));
+    y[p] = sum / static_cast<float>(spatial);
+  }
+}
+
+}  // namespace
+
+const IsaKernels* get_kernels() {
+  static const IsaKernels k = [] {
+    IsaKernels t;
+#if defined(STRIX_SIMD_AVX512)
+    t.isa = Isa::kAvx512;
+#else
+    t.isa = Isa::kAvx2;
+#endif
+    t.mr = kMR;
+    t.nr = kNR;
+    t.lanes = kW;
+    t.pack_b_rows = pack_b_rows;
+    t.pack_b_conv = pack_b_conv;
+    t.gemm_panel = gemm_panel;
+    t.pad_plane = pad_plane;
+    t.window = window;
+    t.activation = activation;
+    t.binary = binary;
+    t.global_avg = global_avg;
+    return t;
+  }();
+  return &k;
+}
+
+}  // namespace strix::kernels::cpu::STRIX_SIMD_NS

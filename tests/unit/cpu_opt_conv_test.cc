@@ -1,0 +1,178 @@
+// Optimized Conv2D (packed GEMM, 1x1 GEMM, depthwise) against the reference kernel on odd
+// shapes, every fused activation, every host ISA, threads 1 and 2.
+#include <gtest/gtest.h>
+
+#include "tests/unit/cpu_opt_test_util.h"
+
+namespace strix::testing::cpuopt {
+namespace {
+
+struct ConvCase {
+  int64_t n, c, h, w, m, kh, kw;
+  int sh, sw, dh, dw;
+  std::vector<int32_t> pads;  // top, left, bottom, right
+  int group;                  // 0 = depthwise (group = c = m)
+  bool bias;
+  fb::ActivationKind act = fb::ActivationKind::None;
+  float alpha = 0, beta = 0;
+  fb::PaddingMode padding = fb::PaddingMode::Explicit;
+};
+
+std::vector<uint8_t> conv_model(const ConvCase& k, uint32_t seed) {
+  ModelBuilder b;
+  const int64_t group = k.group == 0 ? k.c : k.group;
+  const int64_t m = k.group == 0 ? k.c : k.m;
+  int x = b.add_input("x", DType::kF32, {k.n, k.c, k.h, k.w});
+  int w = b.add_constant_f32("w", {m, k.c / group, k.kh, k.kw},
+                             random_floats(m * (k.c / group) * k.kh * k.kw, seed + 1));
+  std::vector<int> inputs = {x, w};
+  if (k.bias) inputs.push_back(b.add_constant_f32("b", {m}, random_floats(m, seed + 2)));
+  auto out_dim = [&](int64_t in, int64_t kern, int s, int d, int64_t pb, int64_t pe) -> int64_t {
+    const int64_t ek = (kern - 1) * d + 1;
+    if (s < 1) return 1;  // invalid on purpose: the factory must refuse it
+    if (k.padding == fb::PaddingMode::SameUpper || k.padding == fb::PaddingMode::SameLower)
+      return (in + s - 1) / s;
+    if (k.padding == fb::PaddingMode::Valid) pb = pe = 0;
+    return (in + pb + pe - ek) / s + 1;
+  };
+  const bool has_pads = k.pads.size() == 4;
+  const int64_t oh =
+      out_dim(k.h, k.kh, k.sh, k.dh, has_pads ? k.pads[0] : 0, has_pads ? k.pads[2] : 0);
+  const int64_t ow =
+      out_dim(k.w, k.kw, k.sw, k.dw, has_pads ? k.pads[1] : 0, has_pads ? k.pads[3] : 0);
+  int y = b.add_tensor("y", DType::kF32, {k.n, m, oh, ow});
+  auto act = activation(b, k.act, k.alpha, k.beta);
+  auto opts = fb::CreateConv2DOptions(b.fbb(), ints(b, {int32_t(k.kh), int32_t(k.kw)}),
+                                      ints(b, {k.sh, k.sw}), ints(b, {k.dh, k.dw}), ints(b, k.pads),
+                                      k.padding, static_cast<int32_t>(group), act);
+  b.add_node("conv", fb::OpType::Conv2D, inputs, {y}, fb::OpOptions::Conv2DOptions, opts.Union());
+  b.mark_output(y);
+  return b.finish();
+}
+
+void check(const ConvCase& k, uint32_t seed, const std::string& backend = "cpu") {
+  std::vector<uint8_t> file = conv_model(k, seed);
+  HostTensor x = f32({k.n, k.c, k.h, k.w}, random_floats(k.n * k.c * k.h * k.w, seed));
+  expect_matches_reference(file, {x}, backend);
+}
+
+using K = fb::ActivationKind;
+
+TEST(CpuOptConv, GemmShapes) {
+  const std::vector<ConvCase> cases = {
+      // n  c    h   w   m   kh kw sh sw dh dw pads           group bias act
+      {1, 3, 13, 17, 13, 3, 3, 1, 1, 1, 1, {1, 0, 2, 1}, 1, true, K::Relu},
+      {3, 13, 13, 17, 127, 1, 1, 1, 1, 1, 1, {}, 1, true, K::None},         // 1x1 direct rows
+      {1, 127, 31, 29, 13, 1, 1, 2, 2, 1, 1, {}, 1, false, K::Clip, 0, 6},  // 1x1 s2: gather
+      {3, 1, 31, 29, 3, 5, 5, 2, 2, 1, 1, {2, 1, 0, 2}, 1, true, K::LeakyRelu, 0.1f},
+      {3, 13, 1, 1, 13, 3, 3, 1, 1, 1, 1, {1, 1, 1, 1}, 1, true, K::Sigmoid},  // 1x1 image
+      {1, 127, 1, 1, 127, 1, 1, 1, 1, 1, 1, {}, 1, true, K::HardSwish},
+      {1, 3, 31, 29, 127, 3, 3, 1, 1, 2, 2, {2, 2, 2, 2}, 1, true, K::SiLU},  // dilation 2
+      {1, 13, 13, 17, 13, 7, 7, 2, 2, 1, 1, {3, 3, 3, 3}, 1, true, K::HardSigmoid, 0.2f, 0.5f},
+      {1, 127, 13, 17, 13, 3, 3, 1, 1, 1, 1, {1, 1, 1, 1}, 1, true, K::None},  // 5 K blocks
+      {3, 13, 31, 29, 1, 3, 3, 2, 1, 1, 1, {0, 1, 1, 0}, 1, false, K::Relu},   // M = 1
+      {1, 3, 13, 17, 13, 2, 4, 1, 3, 1, 1, {0, 2, 1, 0}, 1, true, K::None},    // odd kernel
+  };
+  uint32_t seed = 100;
+  for (const ConvCase& k : cases) {
+    SCOPED_TRACE("case seed " + std::to_string(seed));
+    check(k, seed);
+    seed += 10;
+  }
+}
+
+TEST(CpuOptConv, AutoPadding) {
+  ConvCase k{1, 13, 13, 17, 13, 3, 3, 2, 2, 1, 1, {}, 1, true, K::Relu};
+  k.padding = fb::PaddingMode::SameUpper;
+  check(k, 7);
+  k.padding = fb::PaddingMode::SameLower;
+  check(k, 8);
+  k.padding = fb::PaddingMode::Valid;
+  check(k, 9);
+}
+
+TEST(CpuOptConv, EveryFusedActivation) {
+  for (const ActCase& a : all_activations()) {
+    SCOPED_TRACE(fb::EnumNameActivationKind(a.kind));
+    check({1, 13, 13, 17, 13, 3, 3, 1, 1, 1, 1, {1, 1, 1, 1}, 1, true, a.kind, a.alpha, a.beta},
+          20);
+    check({1, 13, 13, 17, 0, 3, 3, 2, 2, 1, 1, {1, 1, 1, 1}, 0, true, a.kind, a.alpha, a.beta}, 21);
+  }
+}
+
+TEST(CpuOptConv, Depthwise) {
+  uint32_t seed = 300;
+  for (int64_t c : {1, 3, 13, 127}) {
+    for (int k : {3, 5}) {
+      for (int s : {1, 2}) {
+        SCOPED_TRACE("c " + std::to_string(c) + " k " + std::to_string(k) + " s " +
+                     std::to_string(s));
+        const int64_t n = c == 13 ? 3 : 1;
+        const int64_t h = c == 127 ? 13 : 31, w = c == 127 ? 17 : 29;
+        check({n,
+               c,
+               h,
+               w,
+               0,
+               k,
+               k,
+               s,
+               s,
+               1,
+               1,
+               {k / 2, k / 2 - 1 + s, k / 2 + 1, 0},
+               0,
+               c != 3,
+               K::Clip,
+               0,
+               6},
+              seed++);
+      }
+    }
+  }
+  // 1x1 image, stride 2 rows only, and no padding.
+  check({3, 13, 1, 1, 0, 3, 3, 1, 1, 1, 1, {1, 1, 1, 1}, 0, true, K::Relu}, 400);
+  check({1, 13, 31, 29, 0, 3, 3, 2, 1, 1, 1, {}, 0, true, K::None}, 401);
+  check({1, 13, 13, 17, 0, 5, 5, 1, 1, 1, 1, {}, 0, false, K::HardSwish}, 402);
+}
+
+TEST(CpuOptConv, UnsupportedConfigurationsFallBackToReference) {
+  // Grouped (neither 1 nor depthwise) and dilated depthwise: the reference runs them.
+  check({1, 12, 13, 17, 6, 3, 3, 1, 1, 1, 1, {1, 1, 1, 1}, 3, true, K::Relu}, 500, "cpu-ref");
+  check({1, 13, 13, 17, 0, 3, 3, 1, 1, 2, 2, {2, 2, 2, 2}, 0, true, K::Relu}, 501, "cpu-ref");
+}
+
+TEST(CpuOptConv, InvalidOptionsGiveTheReferenceError) {
+  ConvCase k{1, 3, 13, 17, 13, 3, 3, 0, 1, 1, 1, {1, 1, 1, 1}, 1, true, K::None};
+  std::vector<uint8_t> file = conv_model(k, 1);
+  HostTensor x = f32({1, 3, 13, 17}, random_floats(3 * 13 * 17, 1));
+  Result<EngineRun> r = run_engine(file, {x}, false, 2);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kCorruptModel);
+  EXPECT_NE(r.status().message().find("stride 0 must be >= 1"), std::string::npos)
+      << r.status().to_string();
+}
+
+// A hand-computed case through the optimized path: 1x1 input, 3x3 kernel, pad 1 — only the
+// centre tap sees the pixel: y = b + w_center * x.
+TEST(CpuOptConv, HandComputedCentreTap) {
+  ModelBuilder b;
+  int x = b.add_input("x", DType::kF32, {1, 1, 1, 1});
+  std::vector<float> wv(9, 100.f);
+  wv[4] = 2.f;
+  int w = b.add_constant_f32("w", {1, 1, 3, 3}, wv);
+  int bias = b.add_constant_f32("b", {1}, {0.5f});
+  int y = b.add_tensor("y", DType::kF32, {1, 1, 1, 1});
+  auto opts = fb::CreateConv2DOptions(b.fbb(), 0, 0, 0, ints(b, {1, 1, 1, 1}));
+  b.add_node("conv", fb::OpType::Conv2D, {x, w, bias}, {y}, fb::OpOptions::Conv2DOptions,
+             opts.Union());
+  b.mark_output(y);
+  std::vector<uint8_t> file = b.finish();
+  Result<EngineRun> r = run_engine(file, {f32({1, 1, 1, 1}, {3.f})}, false, 2);
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  EXPECT_EQ(r.value().nodes[0].backend, "cpu");
+  EXPECT_FLOAT_EQ(r.value().outputs[0][0], 6.5f);  // 0.5 + 2 * 3
+}
+
+}  // namespace
+}  // namespace strix::testing::cpuopt
