@@ -17,10 +17,23 @@ function(strix_print_summary)
   message(STATUS "Strix ${PROJECT_VERSION} (${CMAKE_BUILD_TYPE})\n${text}")
 endfunction()
 
-# Turns off option `opt` with one clear message when `found` is false.
+# Turns off option `opt` with one clear message when `found` is false. The option is
+# remembered as switched off automatically, so a later configure (after the dependency was
+# installed) tries again: see strix_retry_auto_off().
 macro(strix_require opt found what)
   if(${opt} AND NOT ${found})
     message(STATUS "${opt} is OFF: ${what}")
     set(${opt} OFF CACHE BOOL "" FORCE)
+    set(STRIX_AUTO_OFF_${opt} ON CACHE INTERNAL "")
   endif()
 endmacro()
+
+# Turns back on the options that strix_require() switched off in an earlier configure.
+function(strix_retry_auto_off)
+  foreach(opt ${ARGN})
+    if(STRIX_AUTO_OFF_${opt})
+      set(${opt} ON CACHE BOOL "" FORCE)
+      unset(STRIX_AUTO_OFF_${opt} CACHE)
+    endif()
+  endforeach()
+endfunction()

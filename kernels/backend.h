@@ -11,11 +11,16 @@
 
 namespace strix::kernels {
 
+class Device;  // kernels/device.h
+
 class Backend {
  public:
   virtual ~Backend() = default;
   virtual const char* name() const = 0;
   virtual bool is_cpu() const = 0;
+  // The device whose memory this backend's kernels read and write; null for CPU backends
+  // (kernels/device.h).
+  virtual Device* device() const { return nullptr; }
   virtual bool supports(const PrepareArgs& args) const = 0;
   virtual Result<std::unique_ptr<Kernel>> prepare(const PrepareArgs& args) const = 0;
 };
@@ -23,5 +28,11 @@ class Backend {
 // The reference CPU backend: plain kernels for the whole vocabulary. F16 tensors are
 // stored as f16 and computed in f32.
 std::unique_ptr<Backend> make_cpu_reference_backend();
+
+// The optimized CPU backend "cpu" (kernels/cpu/backend.cc): SIMD kernels picked at run time
+// (AVX-512 / AVX2+FMA), multithreaded through EvalArgs::pool, for f32 Conv2D, FullyConnected,
+// MatMul (constant B), pooling and elementwise ops. Put it before the reference backend; a
+// node it has no fast path for is left to the next backend (prepare returns kUnsupported).
+std::unique_ptr<Backend> make_cpu_optimized_backend();
 
 }  // namespace strix::kernels

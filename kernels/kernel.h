@@ -24,6 +24,8 @@
 
 namespace strix::kernels {
 
+class ThreadPool;  // kernels/cpu/thread_pool.h
+
 // A tensor as a kernel sees it while being prepared.
 struct KTensor {
   std::string name;
@@ -43,7 +45,7 @@ struct PrepareArgs {
   std::vector<const KTensor*> inputs;
   std::vector<KTensor*> outputs;
   const CustomOpRegistry* custom_ops = nullptr;
-  int threads = 1;
+  int threads = 1;  // >= 1: the Context's pool size (per-thread scratch may be sized by it)
 };
 
 // What eval gets: one pointer per input (null for an omitted optional input, which the
@@ -52,6 +54,12 @@ struct EvalArgs {
   const void* const* inputs = nullptr;
   void* const* outputs = nullptr;
   void* scratch = nullptr;
+  // Device backends only: the Context's execution state on that device (kernels/device.h;
+  // for CUDA a kernels::cuda::CudaStream*). Null for CPU kernels.
+  void* device = nullptr;
+  // CPU kernels: the Context's worker pool (kernels/cpu/thread_pool.h), or null to run on the
+  // calling thread only. Its size() never exceeds PrepareArgs::threads of the prepare.
+  ThreadPool* pool = nullptr;
 };
 
 class Kernel {

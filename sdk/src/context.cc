@@ -1,7 +1,12 @@
 // Context: one arena and the per-node pointer tables, resolved once so run() is a loop.
+// With a device: a page-locked host arena (inputs, outputs, CPU-fallback tensors), a device
+// arena, one stream, and the steps grouped into segments that alternate between the device
+// (enqueued on the stream, captured into a graph once) and the CPU (run on this thread).
 #include <cstdlib>
 #include <cstring>
 
+#include "kernels/cpu/thread_pool.h"
+#include "kernels/device.h"
 #include "sdk/src/engine_impl.h"
 #include "strix/context.h"
 
@@ -10,17 +15,147 @@ namespace strix {
 struct ContextImpl {
   std::shared_ptr<const Engine> engine;
   uint8_t* arena = nullptr;
-  // Per node: pointers to its inputs and outputs, and its scratch.
+  // Per node: pointers to its inputs and outputs, and its scratch; the tensor of each slot.
   std::vector<const void*> input_ptrs;
   std::vector<void*> output_ptrs;
+  std::vector<int> input_slot_tensor, output_slot_tensor;
   struct Step {
     const kernels::Kernel* kernel;
     kernels::EvalArgs args;
+    CompiledNode::Copy copy = CompiledNode::kNoCopy;  // a copy: inputs[0] -> outputs[0]
+    size_t copy_bytes = 0;
+    bool skip_copy = false;  // the destination is caller memory (set_device_input)
+    bool on_device = false;
+    // Copies to or from a channels-last device tensor: through scratch, converting.
+    bool convert = false;
+    int64_t conv_n = 0, conv_c = 0, conv_hw = 0;
+    size_t elem_size = 0;
+    const void* zero_copy_source = nullptr;  // caller's NCHW device memory (convert only)
+    int node = -1;  // index in e.nodes / EngineReport::nodes
+    int phase = 1;           // 0: leading input copies, 1: compute, 2: trailing output copies
   };
   std::vector<Step> steps;
   std::vector<TensorView> inputs, outputs;
+  // CPU kernels' workers (EngineImpl::threads, the calling thread included); null for 1.
+  std::unique_ptr<kernels::ThreadPool> pool;
 
-  ~ContextImpl() { std::free(arena); }
+  // Devices only.
+  const kernels::Device* device = nullptr;
+  uint8_t* device_arena = nullptr;
+  void* stream = nullptr;
+  bool use_graph = true;
+  struct Segment {
+    bool on_device = false;
+    int phase = 1;
+    size_t begin = 0, end = 0;  // steps [begin, end)
+    void* graph = nullptr;
+    bool capture_failed = false;
+    void* start_event = nullptr;  // timing only
+    void* end_event = nullptr;
+  };
+  std::vector<Segment> segments;
+  Status last_error;
+  bool timing = false;
+  bool per_node = false;
+  std::vector<void*> node_events;  // per_node: two per step
+  DeviceTiming last_timing;
+
+  // Groups consecutive steps on one side (and, when timing, of one phase) into segments.
+  Status build_segments() {
+    drop_graphs();
+    for (Segment& s : segments) {
+      if (s.start_event) device->destroy_event(s.start_event);
+      if (s.end_event) device->destroy_event(s.end_event);
+    }
+    segments.clear();
+    for (void* ev : node_events) device->destroy_event(ev);
+    node_events.clear();
+    if (timing && per_node) {
+      for (size_t i = 0; i < 2 * steps.size(); ++i) {
+        Result<void*> ev = device->create_event();
+        if (!ev.ok()) return ev.status();
+        node_events.push_back(ev.value());
+      }
+    }
+    for (size_t i = 0; i < steps.size(); ++i) {
+      const Step& step = steps[i];
+      if (segments.empty() || segments.back().on_device != step.on_device ||
+          (timing && segments.back().phase != step.phase)) {
+        Segment s;
+        s.on_device = step.on_device;
+        s.phase = step.phase;
+        s.begin = i;
+        segments.push_back(s);
+      }
+      segments.back().end = i + 1;
+    }
+    if (timing) {
+      for (Segment& s : segments) {
+        if (!s.on_device) continue;
+        Result<void*> a = device->create_event();
+        if (!a.ok()) return a.status();
+        s.start_event = a.value();
+        Result<void*> b = device->create_event();
+        if (!b.ok()) return b.status();
+        s.end_event = b.value();
+      }
+    }
+    return Status();
+  }
+
+  void drop_graphs() {
+    for (Segment& s : segments) {
+      if (s.graph) device->destroy_graph(s.graph);
+      s.graph = nullptr;
+      s.capture_failed = false;
+    }
+  }
+
+  void enqueue(const Segment& s) const {
+    for (size_t i = s.begin; i < s.end; ++i) {
+      const Step& step = steps[i];
+      if (!node_events.empty()) device->record_event(node_events[2 * i], stream);
+      if (step.copy == CompiledNode::kNoCopy) {
+        step.kernel->eval(step.args);
+      } else if (step.convert && step.copy_bytes) {
+        if (step.copy == CompiledNode::kToDevice) {
+          const void* src = step.zero_copy_source;
+          if (src == nullptr) {
+            device->copy_async(step.args.scratch, step.args.inputs[0], step.copy_bytes,
+                               kernels::CopyKind::kHostToDevice, stream);
+            src = step.args.scratch;
+          }
+          device->convert_layout(step.args.outputs[0], src, step.conv_n, step.conv_c,
+                                 step.conv_hw, step.elem_size, true, stream);
+        } else {
+          device->convert_layout(step.args.scratch, step.args.inputs[0], step.conv_n,
+                                 step.conv_c, step.conv_hw, step.elem_size, false, stream);
+          device->copy_async(step.args.outputs[0], step.args.scratch, step.copy_bytes,
+                             kernels::CopyKind::kDeviceToHost, stream);
+        }
+      } else if (!step.skip_copy && step.copy_bytes) {
+        device->copy_async(step.args.outputs[0], step.args.inputs[0], step.copy_bytes,
+                           step.copy == CompiledNode::kToDevice ? kernels::CopyKind::kHostToDevice
+                                                                : kernels::CopyKind::kDeviceToHost,
+                           stream);
+      }
+      if (!node_events.empty()) device->record_event(node_events[2 * i + 1], stream);
+    }
+  }
+
+  ~ContextImpl() {
+    if (device) {
+      device->activate();
+      if (stream) device->synchronize(stream);
+      timing = false;
+      build_segments();  // releases graphs and events
+      if (stream) device->destroy_stream(stream);
+      device->release(device_arena);
+      device->release_host(arena);
+    } else {
+      std::free(arena);
+    }
+  }
 };
 
 Context::Context() = default;
@@ -33,15 +168,33 @@ Result<Context> Engine::create_context() const {
   auto c = std::make_unique<ContextImpl>();
   c->engine = shared_from_this();
   size_t bytes = e.arena_bytes == 0 ? 64 : e.arena_bytes;
-  c->arena = static_cast<uint8_t*>(std::aligned_alloc(64, bytes));
-  if (c->arena == nullptr)
-    return make_status(StatusCode::kOutOfMemory, "cannot allocate a %zu-byte activation arena", bytes);
-  std::memset(c->arena, 0, bytes);
+  if (e.device) {
+    c->device = e.device;
+    c->use_graph = e.cuda_graph;
+    e.device->activate();
+    Result<void*> host = e.device->allocate_host(bytes);
+    if (!host.ok()) return host.status();
+    c->arena = static_cast<uint8_t*>(host.value());
+    Result<void*> dev = e.device->allocate(e.device_arena_bytes == 0 ? 256 : e.device_arena_bytes);
+    if (!dev.ok()) return dev.status();
+    c->device_arena = static_cast<uint8_t*>(dev.value());
+    Result<void*> stream = e.device->create_stream();
+    if (!stream.ok()) return stream.status();
+    c->stream = stream.value();
+  } else {
+    c->arena = static_cast<uint8_t*>(std::aligned_alloc(64, bytes));
+    if (c->arena == nullptr)
+      return make_status(StatusCode::kOutOfMemory, "cannot allocate a %zu-byte activation arena",
+                         bytes);
+    std::memset(c->arena, 0, bytes);
+  }
+  if (e.threads > 1) c->pool = std::make_unique<kernels::ThreadPool>(e.threads);
   auto address = [&](int t) -> void* {
     if (t < 0) return nullptr;
     const TensorPlacement& p = e.placements[t];
     if (p.kind == TensorPlacement::kConstant) return const_cast<void*>(p.constant);
     if (p.kind == TensorPlacement::kArena) return c->arena + p.offset;
+    if (p.kind == TensorPlacement::kDeviceArena) return c->device_arena + p.offset;
     return nullptr;
   };
   size_t num_in = 0, num_out = 0;
@@ -54,12 +207,40 @@ Result<Context> Engine::create_context() const {
   for (const CompiledNode& n : e.nodes) {
     if (n.skip) continue;
     ContextImpl::Step step{n.kernel.get(), {}};
+    step.node = static_cast<int>(&n - e.nodes.data());
     step.args.inputs = c->input_ptrs.data() + c->input_ptrs.size();
-    for (int t : n.inputs) c->input_ptrs.push_back(address(t));
+    for (int t : n.inputs) {
+      c->input_ptrs.push_back(address(t));
+      c->input_slot_tensor.push_back(t);
+    }
     step.args.outputs = c->output_ptrs.data() + c->output_ptrs.size();
-    for (int t : n.outputs) c->output_ptrs.push_back(address(t));
-    step.args.scratch = n.kernel->scratch_bytes ? c->arena + n.scratch_offset : nullptr;
+    for (int t : n.outputs) {
+      c->output_ptrs.push_back(address(t));
+      c->output_slot_tensor.push_back(t);
+    }
+    if (n.kernel->scratch_bytes)
+      step.args.scratch = (n.on_device ? c->device_arena : c->arena) + n.scratch_offset;
+    if (n.on_device) step.args.device = c->stream;
+    if (!n.on_device) step.args.pool = c->pool.get();
+    step.on_device = n.on_device;
+    step.copy = n.copy;
+    if (n.copy != CompiledNode::kNoCopy) step.copy_bytes = e.placements[n.outputs[0]].bytes;
+    if (n.convert_layout) {
+      const Shape& s = e.tensors[n.outputs[0]].shape;
+      step.convert = true;
+      step.conv_n = s[0];
+      step.conv_c = s[1];
+      step.conv_hw = s[2] * s[3];
+      step.elem_size = dtype_size(e.tensors[n.outputs[0]].dtype);
+    }
     c->steps.push_back(step);
+  }
+  if (c->device) {
+    for (size_t i = 0; i < c->steps.size() && c->steps[i].copy == CompiledNode::kToDevice; ++i)
+      c->steps[i].phase = 0;
+    for (size_t i = c->steps.size(); i > 0 && c->steps[i - 1].copy == CompiledNode::kToHost; --i)
+      c->steps[i - 1].phase = 2;
+    STRIX_RETURN_IF_ERROR(c->build_segments());
   }
   auto view = [&](int t) {
     TensorView v;
@@ -93,7 +274,131 @@ Status Context::set_input(int i, const void* data, size_t bytes) {
 }
 
 void Context::run() {
-  for (const ContextImpl::Step& step : impl_->steps) step.kernel->eval(step.args);
+  ContextImpl& c = *impl_;
+  if (c.device == nullptr) {
+    for (const ContextImpl::Step& step : c.steps) step.kernel->eval(step.args);
+    return;
+  }
+  c.device->activate();
+  Status error;
+  bool pending = false;  // device work enqueued and not yet waited for
+  for (ContextImpl::Segment& seg : c.segments) {
+    if (!seg.on_device) {
+      if (pending) {
+        Status s = c.device->synchronize(c.stream);
+        if (error.ok()) error = s;
+        pending = false;
+      }
+      for (size_t i = seg.begin; i < seg.end; ++i) c.steps[i].kernel->eval(c.steps[i].args);
+      continue;
+    }
+    pending = true;
+    if (c.timing) c.device->record_event(seg.start_event, c.stream);
+    if (c.use_graph && !c.per_node && seg.graph == nullptr && !seg.capture_failed) {
+      if (c.device->begin_capture(c.stream).ok()) {
+        c.enqueue(seg);
+        Result<void*> graph = c.device->end_capture(c.stream);
+        if (graph.ok()) {
+          seg.graph = graph.value();
+        } else {
+          seg.capture_failed = true;
+        }
+      } else {
+        seg.capture_failed = true;
+      }
+    }
+    if (seg.graph) {
+      c.device->launch_graph(seg.graph, c.stream);
+    } else {
+      c.enqueue(seg);
+    }
+    if (c.timing) c.device->record_event(seg.end_event, c.stream);
+  }
+  if (pending) {
+    Status s = c.device->synchronize(c.stream);
+    if (error.ok()) error = s;
+  }
+  c.last_error = error;
+  if (c.timing) {
+    DeviceTiming t;
+    if (c.per_node) {
+      t.node_ms.assign(c.engine->report().nodes.size(), 0.0);
+      for (size_t i = 0; i < c.steps.size(); ++i)
+        if (c.steps[i].on_device)
+          t.node_ms[c.steps[i].node] +=
+              c.device->elapsed_ms(c.node_events[2 * i], c.node_events[2 * i + 1]);
+    }
+    for (const ContextImpl::Segment& seg : c.segments) {
+      if (!seg.on_device) continue;
+      double ms = c.device->elapsed_ms(seg.start_event, seg.end_event);
+      (seg.phase == 0 ? t.h2d_ms : seg.phase == 2 ? t.d2h_ms : t.compute_ms) += ms;
+    }
+    c.last_timing = t;
+  }
+}
+
+Status Context::enable_timing(bool on, bool per_node) {
+  ContextImpl& c = *impl_;
+  if (c.device == nullptr)
+    return Status(StatusCode::kUnsupported, "enable_timing: the Engine runs on the CPU");
+  c.timing = on;
+  c.per_node = on && per_node;
+  c.last_timing = DeviceTiming();
+  c.device->activate();
+  return c.build_segments();
+}
+
+DeviceTiming Context::last_timing() const { return impl_->last_timing; }
+
+Status Context::last_error() const { return impl_->last_error; }
+
+Status Context::set_device_input(int i, void* device_ptr) {
+  ContextImpl& c = *impl_;
+  if (i < 0 || i >= static_cast<int>(c.inputs.size()))
+    return make_status(StatusCode::kInvalidArgument,
+                       "input index %d is out of range (the model has %zu)", i, c.inputs.size());
+  const EngineImpl& e = *c.engine->impl();
+  if (c.device == nullptr)
+    return make_status(StatusCode::kUnsupported,
+                       "set_device_input: the Engine runs on the CPU (device '%s')",
+                       e.report.device.c_str());
+  int source = e.input_tensors[i], mirror = -1;
+  for (size_t t = 0; t < e.device_mirror_of.size(); ++t)
+    if (e.device_mirror_of[t] == source && e.tensor_on_device[t]) mirror = static_cast<int>(t);
+  if (mirror < 0 || e.placements[mirror].kind != TensorPlacement::kDeviceArena)
+    return make_status(StatusCode::kUnsupported,
+                       "set_device_input: input %d '%s' is not read by any device node", i,
+                       e.input_infos[i].name.c_str());
+  for (ContextImpl::Step& step : c.steps) {
+    size_t slot = static_cast<size_t>(step.args.outputs - c.output_ptrs.data());
+    if (step.copy == CompiledNode::kToDevice && step.convert &&
+        c.output_slot_tensor[slot] == mirror) {
+      // Channels-last on the device: convert straight from the caller's memory.
+      step.zero_copy_source = device_ptr;
+      c.drop_graphs();
+      return Status();
+    }
+  }
+  // The mirror lives for the whole run, so only its views share its offset.
+  const size_t offset = e.placements[mirror].offset;
+  auto same_memory = [&](int t) {
+    return t >= 0 && e.placements[t].kind == TensorPlacement::kDeviceArena &&
+           e.placements[t].offset == offset;
+  };
+  void* target = device_ptr ? device_ptr : c.device_arena + offset;
+  for (size_t s = 0; s < c.input_ptrs.size(); ++s)
+    if (same_memory(c.input_slot_tensor[s])) c.input_ptrs[s] = target;
+  for (size_t s = 0; s < c.output_ptrs.size(); ++s)
+    if (same_memory(c.output_slot_tensor[s])) c.output_ptrs[s] = target;
+  size_t slot = 0;
+  for (ContextImpl::Step& step : c.steps) {
+    // Steps hold pointers into output_ptrs in order; find this step's first output slot.
+    slot = static_cast<size_t>(step.args.outputs - c.output_ptrs.data());
+    if (step.copy == CompiledNode::kToDevice && c.output_slot_tensor[slot] == mirror)
+      step.skip_copy = device_ptr != nullptr;
+  }
+  c.drop_graphs();
+  return Status();
 }
 
 const Engine& Context::engine() const { return *impl_->engine; }

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <numeric>
 
+#include "kernels/cpu/thread_pool.h"
 #include "sdk/src/device_placement.h"
 #include "sdk/src/engine_impl.h"
 #include "sdk/src/memory_planner.h"
@@ -71,7 +72,10 @@ class Builder {
       e_.cuda_graph = options_.cuda_graph;
     }
 #endif
+    // CPU: the optimized SIMD kernels first; what they do not cover runs on the reference.
+    if (!options_.reference_kernels) e_.backends.push_back(kernels::make_cpu_optimized_backend());
     e_.backends.push_back(kernels::make_cpu_reference_backend());
+    e_.threads = options_.threads > 0 ? options_.threads : kernels::physical_cores();
     STRIX_RETURN_IF_ERROR(init_tensors(m));
     STRIX_RETURN_IF_ERROR(prepare_nodes(m));
     if (e_.device) STRIX_RETURN_IF_ERROR(place_on_device(e_));
@@ -133,7 +137,7 @@ class Builder {
       args.node = node;
       args.node_label = "model '" + m.origin + "': " + node_label(node, static_cast<int>(n));
       args.custom_ops = options_.custom_ops;
-      args.threads = options_.threads;
+      args.threads = e_.threads;
       if (node->inputs()) {
         for (int t : *node->inputs()) {
           cn.inputs.push_back(t);
@@ -322,6 +326,7 @@ class Builder {
       if (s == 0 || e_.nodes[n].skip) continue;
       scratch_buffer[n] = static_cast<int>(buffers.size());
       buffers.push_back(PlannedBuffer{s, n, n, 0});
+      unplanned += s;
       buffer_on_device.push_back(e_.nodes[n].on_device);
     }
     e_.arena_bytes = plan_per_device(buffers, buffer_on_device, &e_.device_arena_bytes);
@@ -351,7 +356,10 @@ class Builder {
   void fill_io_infos() {
     const ModelImpl& m = *e_.model.impl();
     auto info = [&](int t) {
-      TensorInfo i = m.tensors[t];
+      // A device Engine's outputs may be host mirrors (device_placement.h) of model tensors.
+      int source = t;
+      while (source >= m.num_tensors()) source = e_.device_mirror_of[source];
+      TensorInfo i = m.tensors[source];
       i.shape = e_.tensors[t].shape;
       return i;
     };

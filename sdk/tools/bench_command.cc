@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 #include <random>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -75,16 +76,119 @@ int bench_command(const BenchOptions& options) {
   if (!context.ok()) return report_error(kCommand, kExitError, context.status().to_string());
   Context& ctx = context.value();
 
+  if (options.contexts < 1)
+    return report_error(kCommand, kExitUsage,
+                        "--contexts must be >= 1, got " + std::to_string(options.contexts));
+  const bool on_device = engine.report().device != "cpu";
+
+  // Several input sets, rotated between runs so that no run reads what the last one did
+  // (written into the Context's staging memory before the clock starts).
+  constexpr int kInputSets = 4;
   std::mt19937 rng(options.seed);
-  for (int i = 0; i < engine.num_inputs(); ++i) fill_random(ctx.input(i), &rng);
+  std::vector<std::vector<std::vector<uint8_t>>> sets(kInputSets);
+  for (auto& set : sets) {
+    for (int i = 0; i < engine.num_inputs(); ++i) {
+      fill_random(ctx.input(i), &rng);
+      const TensorView v = ctx.input(i);
+      const uint8_t* p = static_cast<const uint8_t*>(v.data);
+      set.emplace_back(p, p + v.byte_size());
+    }
+  }
+  auto load_set = [&](Context& c, int run) {
+    const auto& set = sets[run % kInputSets];
+    for (int i = 0; i < engine.num_inputs(); ++i) c.set_input(i, set[i].data(), set[i].size());
+  };
 
   using Clock = std::chrono::steady_clock;
-  for (int i = 0; i < options.warmup; ++i) ctx.run();
+  for (int i = 0; i < options.warmup; ++i) {
+    load_set(ctx, i);
+    ctx.run();
+  }
+  if (on_device && !ctx.last_error().ok())
+    return report_error(kCommand, kExitError, ctx.last_error().to_string());
   std::vector<double> ms(options.iterations);
   for (int i = 0; i < options.iterations; ++i) {
+    load_set(ctx, i);
     Clock::time_point t0 = Clock::now();
     ctx.run();
     ms[i] = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+  }
+  if (on_device && !ctx.last_error().ok())
+    return report_error(kCommand, kExitError, ctx.last_error().to_string());
+
+  // Devices: the device time of each phase (events; a second pass, so that the latency
+  // above is that of one graph per run).
+  double h2d_ms = 0, compute_ms = 0, d2h_ms = 0;
+  if (on_device && ctx.enable_timing(true).ok()) {
+    const int n = std::min(options.iterations, 50);
+    std::vector<double> h2d, compute, d2h;
+    for (int i = 0; i < n + 3; ++i) {
+      load_set(ctx, i);
+      ctx.run();
+      if (i < 3) continue;  // graph capture
+      DeviceTiming t = ctx.last_timing();
+      h2d.push_back(t.h2d_ms);
+      compute.push_back(t.compute_ms);
+      d2h.push_back(t.d2h_ms);
+    }
+    ctx.enable_timing(false);
+    for (auto* v : {&h2d, &compute, &d2h}) std::sort(v->begin(), v->end());
+    h2d_ms = percentile(h2d, 0.5);
+    compute_ms = percentile(compute, 0.5);
+    d2h_ms = percentile(d2h, 0.5);
+  }
+
+  // Devices: per-node device time, median of 5 runs.
+  struct NodeTime {
+    int node;
+    double ms;
+  };
+  std::vector<NodeTime> slowest;
+  double profiled_total = 0;
+  if (on_device && options.profile > 0 && ctx.enable_timing(true, true).ok()) {
+    std::vector<std::vector<double>> runs;
+    for (int i = 0; i < 6; ++i) {
+      load_set(ctx, i);
+      ctx.run();
+      if (i > 0) runs.push_back(ctx.last_timing().node_ms);
+    }
+    ctx.enable_timing(false);
+    for (size_t n = 0; !runs.empty() && n < runs[0].size(); ++n) {
+      std::vector<double> v;
+      for (const auto& r : runs) v.push_back(r[n]);
+      std::sort(v.begin(), v.end());
+      slowest.push_back(NodeTime{static_cast<int>(n), v[v.size() / 2]});
+      profiled_total += v[v.size() / 2];
+    }
+    std::sort(slowest.begin(), slowest.end(),
+              [](const NodeTime& a, const NodeTime& b) { return a.ms > b.ms; });
+    if (static_cast<int>(slowest.size()) > options.profile) slowest.resize(options.profile);
+  }
+
+  // Several Contexts, one thread each, all running at once.
+  double multi_items_per_s = 0;
+  if (options.contexts > 1) {
+    std::vector<Context> contexts;
+    for (int c = 0; c < options.contexts; ++c) {
+      Result<Context> more = engine.create_context();
+      if (!more.ok()) return report_error(kCommand, kExitError, more.status().to_string());
+      contexts.push_back(std::move(more).value());
+      for (int i = 0; i < options.warmup; ++i) {
+        load_set(contexts.back(), i);
+        contexts.back().run();
+      }
+    }
+    Clock::time_point t0 = Clock::now();
+    std::vector<std::thread> threads;
+    for (int c = 0; c < options.contexts; ++c)
+      threads.emplace_back([&, c]() {
+        for (int i = 0; i < options.iterations; ++i) contexts[c].run();
+      });
+    for (std::thread& t : threads) t.join();
+    double s = std::chrono::duration<double>(Clock::now() - t0).count();
+    multi_items_per_s = s > 0 ? options.contexts * options.iterations *
+                                    static_cast<double>(engine_batch(engine)) / s
+                              : 0;
   }
   double total_ms = 0;
   for (double v : ms) total_ms += v;
@@ -118,6 +222,20 @@ int bench_command(const BenchOptions& options) {
                        {"max", sorted.back()},
                        {"mean", total_ms / options.iterations}};
     j["throughput"] = {{"inferences_per_s", inferences_per_s}, {"items_per_s", items_per_s}};
+    if (on_device) {
+      j["cuda_graph"] = options.engine.cuda_graph;
+      j["device_ms"] = {{"h2d", h2d_ms}, {"compute", compute_ms}, {"d2h", d2h_ms}};
+    }
+    if (options.contexts > 1)
+      j["contexts"] = {{"count", options.contexts}, {"items_per_s", multi_items_per_s}};
+    if (!slowest.empty()) {
+      nlohmann::json p = nlohmann::json::array();
+      for (const NodeTime& t : slowest) {
+        const NodeReport& n = report.nodes[t.node];
+        p.push_back({{"node", n.name}, {"op", n.op}, {"kernel", n.kernel}, {"ms", t.ms}});
+      }
+      j["profile"] = {{"total_ms", profiled_total}, {"slowest", p}};
+    }
     j["peak_rss_kb"] = rss_kb;
     std::printf("%s\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     return kExitOk;
@@ -136,6 +254,22 @@ int bench_command(const BenchOptions& options) {
               sorted.front(), percentile(sorted, 0.50), percentile(sorted, 0.90),
               percentile(sorted, 0.99), sorted.back(), total_ms / options.iterations);
   std::printf("throughput:   %.2f inferences/s, %.2f items/s\n", inferences_per_s, items_per_s);
+  if (on_device) {
+    std::printf("device ms:    H2D %.4f  compute %.4f  D2H %.4f (median; CUDA graph %s)\n",
+                h2d_ms, compute_ms, d2h_ms, options.engine.cuda_graph ? "on" : "off");
+    std::printf("fallbacks:    %d node(s) on the CPU\n", report.num_fallbacks);
+  }
+  if (options.contexts > 1)
+    std::printf("contexts:     %d concurrent: %.2f items/s in all\n", options.contexts,
+                multi_items_per_s);
+  if (!slowest.empty()) {
+    std::printf("profile:      %.4f ms in all nodes (no CUDA graph); slowest:\n", profiled_total);
+    for (const NodeTime& t : slowest) {
+      const NodeReport& n = report.nodes[t.node];
+      std::printf("  %9.4f ms  %-18s %-24s %s\n", t.ms, n.op.c_str(), n.name.c_str(),
+                  n.kernel.c_str());
+    }
+  }
   std::printf("peak RSS:     %.1f MiB\n", rss_kb / 1024.0);
   return kExitOk;
 }

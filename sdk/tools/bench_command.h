@@ -15,6 +15,12 @@ struct BenchOptions {
   int iterations = 100;  // timed runs, >= 1
   uint32_t seed = 0;     // of the random input data
   bool json = false;     // print one JSON object instead of text
+  // Devices: Contexts run concurrently, one per thread, each `iterations` times; the
+  // aggregate throughput is reported (1: the single-Context latency figures only).
+  int contexts = 1;
+  // Devices: print the `profile` slowest nodes (device time per node, kernels launched one
+  // by one); 0: none.
+  int profile = 0;
 };
 
 // Returns the process exit code (see cli_common.h).

@@ -55,6 +55,14 @@ int run_main(int argc, char** argv) {
   bench_app->add_option("--seed", bench.seed, "Seed of the random input data")
       ->capture_default_str();
   bench_app->add_flag("--json", bench.json, "Print one JSON object");
+  bool no_cuda_graph = false;
+  bench_app->add_flag("--no-cuda-graph", no_cuda_graph,
+                      "Devices: launch kernels one by one instead of replaying a CUDA graph");
+  bench_app->add_option("--contexts", bench.contexts,
+                        "Contexts run concurrently from as many threads (throughput scaling)")
+      ->capture_default_str();
+  bench_app->add_option("--profile", bench.profile,
+                        "Devices: list the N slowest nodes (device time, no CUDA graph)");
 
   try {
     app.parse(argc, argv);
@@ -72,7 +80,10 @@ int run_main(int argc, char** argv) {
     return kExitUsage;
   }
   if (run_app->parsed()) return strix::cli::run_command(run);
-  if (bench_app->parsed()) return strix::cli::bench_command(bench);
+  if (bench_app->parsed()) {
+    bench.engine.cuda_graph = !no_cuda_graph;
+    return strix::cli::bench_command(bench);
+  }
   std::fprintf(stderr, "strix: error: no command (see strix --help)\n");
   return kExitUsage;
 }

@@ -47,7 +47,9 @@ TEST(Engine, InPlaceChainUsesOneActivationBuffer) {
   std::vector<uint8_t> file = chain_model({4, 256});
   auto model = Model::from_buffer(file.data(), file.size());
   ASSERT_TRUE(model.ok());
-  auto engine = Engine::create(model.value(), {});
+  EngineOptions options;
+  options.reference_kernels = true;
+  auto engine = Engine::create(model.value(), options);
   ASSERT_TRUE(engine.ok()) << engine.status().to_string();
   const EngineReport& r = engine.value()->report();
   // x is a graph input (never overwritten), a/s/y share one buffer in place.

@@ -36,10 +36,18 @@ struct EngineOptions {
   // Replaces the batch dimension (dim 0) of every graph input; 0 keeps the file's value
   // (a dynamic batch in the file then becomes 1).
   int64_t batch = 0;
-  // Worker threads for CPU kernels that use them; 0 = number of physical cores.
+  // Worker threads for CPU kernels that use them; 0 = number of physical cores (distinct
+  // core ids in /sys/devices/system/cpu/*/topology within the process's affinity mask).
+  // Each Context owns one pool of this many threads (the calling thread included).
   int threads = 0;
+  // true: CPU nodes use only the plain reference kernels (backend "cpu-ref"), never the
+  // optimized SIMD ones (backend "cpu"). For tests that compare both, and for debugging.
+  bool reference_kernels = false;
   // User kernels for Custom nodes; must outlive the Engine. May be null.
   const CustomOpRegistry* custom_ops = nullptr;
+  // Devices only: each Context captures its device work into a CUDA graph on its first
+  // run() and replays it (false: plain kernel launches every run).
+  bool cuda_graph = true;
 };
 
 // How one node was compiled.
@@ -55,11 +63,16 @@ struct NodeReport {
 struct EngineReport {
   std::string device;
   size_t arena_bytes = 0;            // one Context's activation arena (peak, after planning)
-  size_t activation_bytes_unplanned = 0;  // sum of all activation sizes, for comparison
+  size_t activation_bytes_unplanned = 0;  // sum of all activation and scratch sizes
   size_t weights_bytes = 0;          // constants used in place from the model
   size_t packed_weights_bytes = 0;   // copies made for kernels (packing, dtype conversion)
   std::vector<NodeReport> nodes;
   int num_fallbacks = 0;
+  // Devices only: one Context's device activation arena, and the weights uploaded once per
+  // Engine. Tensors that cross between the device and the CPU get copy steps, listed in
+  // `nodes` with op "CopyToDevice" / "CopyToHost" (their name is the tensor's).
+  size_t device_arena_bytes = 0;
+  size_t device_weights_bytes = 0;
 };
 
 struct EngineImpl;  // internal

@@ -1,0 +1,236 @@
+// Conv2D through cuDNN (NCHW, f32 and f16). The algorithm is measured once per shape
+// (cudnnFindConvolutionForwardAlgorithmEx) when the Engine is built and remembered for the
+// process. Bias + ReLU run fused in cudnnConvolutionBiasActivationForward where cuDNN
+// accepts it; other epilogues run in one elementwise kernel after the convolution.
+// f32 uses CUDNN_FMA_MATH (no TF32: results within float rounding of the reference);
+// f16 uses tensor cores with f32 accumulation.
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "kernels/cpu/ref/conv.h"
+#include "kernels/cpu/ref/layer_util.h"
+#include "kernels/cuda/cuda_common.h"
+#include "kernels/device.h"
+
+namespace strix::kernels::cuda {
+namespace {
+
+constexpr size_t kMaxWorkspace = 256u << 20;
+
+struct AlgoChoice {
+  cudnnConvolutionFwdAlgo_t algo;
+  cudnnMathType_t math;
+  size_t workspace;
+  bool fused_ok;
+};
+
+std::mutex g_cache_mutex;
+std::map<std::string, AlgoChoice>& algo_cache() {
+  static auto* cache = new std::map<std::string, AlgoChoice>();  // never destroyed
+  return *cache;
+}
+
+class ConvKernel : public Kernel {
+ public:
+  ~ConvKernel() override {
+    if (x_) cudnnDestroyTensorDescriptor(x_);
+    if (y_) cudnnDestroyTensorDescriptor(y_);
+    if (b_) cudnnDestroyTensorDescriptor(b_);
+    if (w_) cudnnDestroyFilterDescriptor(w_);
+    if (conv_) cudnnDestroyConvolutionDescriptor(conv_);
+    if (act_desc_) cudnnDestroyActivationDescriptor(act_desc_);
+  }
+
+  void eval(const EvalArgs& a) const override {
+    CudaStream* cs = stream_of(a);
+    const float one = 1.f, zero = 0.f;
+    const void* bias = has_bias_ ? a.inputs[2] : nullptr;
+    if (fused_) {
+      STRIX_CUDNN_RECORD(
+          cs, cudnnConvolutionBiasActivationForward(
+                  cs->cudnn, &one, x_, a.inputs[0], w_, a.inputs[1], conv_, algo_, a.scratch,
+                  workspace_, &zero, y_, a.outputs[0], b_, bias, act_desc_, y_, a.outputs[0]));
+      return;
+    }
+    STRIX_CUDNN_RECORD(
+        cs, cudnnConvolutionForward(cs->cudnn, &one, x_, a.inputs[0], w_, a.inputs[1], conv_, algo_,
+                                    a.scratch, workspace_, &zero, y_, a.outputs[0]));
+    if (bias || act_.kind != 0)
+      launch_bias_activation(act_, a.outputs[0], bias, p_.n, p_.m, p_.oh * p_.ow, half_, half_,
+                             cs->stream);
+  }
+
+  Status init(const CudaBackendContext& b, const PrepareArgs& args) {
+    const bool half = args.inputs[0]->dtype == DType::kF16;
+    half_ = half;
+    const cudnnDataType_t dt = half ? CUDNN_DATA_HALF : CUDNN_DATA_FLOAT;
+    STRIX_CUDNN_TRY(cudnnCreateTensorDescriptor(&x_));
+    STRIX_CUDNN_TRY(cudnnCreateTensorDescriptor(&y_));
+    STRIX_CUDNN_TRY(cudnnCreateTensorDescriptor(&b_));
+    STRIX_CUDNN_TRY(cudnnCreateFilterDescriptor(&w_));
+    STRIX_CUDNN_TRY(cudnnCreateConvolutionDescriptor(&conv_));
+    STRIX_CUDNN_TRY(cudnnCreateActivationDescriptor(&act_desc_));
+    auto i = [](int64_t v) { return static_cast<int>(v); };
+    // f16 tensors (and the uploaded filters) are channels-last on the device (device.h).
+    const cudnnTensorFormat_t fmt = half ? CUDNN_TENSOR_NHWC : CUDNN_TENSOR_NCHW;
+    STRIX_CUDNN_TRY(cudnnSetTensor4dDescriptor(x_, fmt, dt, i(p_.n), i(p_.c), i(p_.h), i(p_.w)));
+    STRIX_CUDNN_TRY(cudnnSetTensor4dDescriptor(y_, fmt, dt, i(p_.n), i(p_.m), i(p_.oh), i(p_.ow)));
+    STRIX_CUDNN_TRY(cudnnSetTensor4dDescriptor(b_, fmt, dt, 1, i(p_.m), 1, 1));
+    STRIX_CUDNN_TRY(
+        cudnnSetFilter4dDescriptor(w_, dt, fmt, i(p_.m), i(p_.c / p_.group), i(p_.kh), i(p_.kw)));
+    STRIX_CUDNN_TRY(cudnnSetConvolution2dDescriptor(
+        conv_, i(p_.pad_top), i(p_.pad_left), i(p_.stride_h), i(p_.stride_w), i(p_.dilation_h),
+        i(p_.dilation_w), CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT));
+    STRIX_CUDNN_TRY(cudnnSetConvolutionGroupCount(conv_, i(p_.group)));
+    STRIX_CUDNN_TRY(
+        cudnnSetConvolutionMathType(conv_, half ? CUDNN_TENSOR_OP_MATH : CUDNN_FMA_MATH));
+    // Fused bias + ReLU (any algorithm), or bias alone (identity: cuDNN accepts it with
+    // IMPLICIT_PRECOMP_GEMM only; the trial call in measure() decides).
+    const bool relu = act_.kind == static_cast<int>(fb::ActivationKind::Relu);
+    STRIX_CUDNN_TRY(cudnnSetActivationDescriptor(
+        act_desc_, relu ? CUDNN_ACTIVATION_RELU : CUDNN_ACTIVATION_IDENTITY,
+        CUDNN_NOT_PROPAGATE_NAN, 0.0));
+    const bool want_fused = has_bias_ && (relu || act_.kind == 0);
+
+    char key[256];
+    std::snprintf(key, sizeof(key),
+                  "%d|%d|%lld,%lld,%lld,%lld|%lld,%lld,%lld|%lld,%lld,%lld,%lld,%lld,%lld,%lld|%d",
+                  b.device_index(), half ? 16 : 32, (long long)p_.n, (long long)p_.c,
+                  (long long)p_.h, (long long)p_.w, (long long)p_.m, (long long)p_.kh,
+                  (long long)p_.kw, (long long)p_.stride_h, (long long)p_.stride_w,
+                  (long long)p_.dilation_h, (long long)p_.dilation_w, (long long)p_.pad_top,
+                  (long long)p_.pad_left, (long long)p_.group, want_fused ? (relu ? 2 : 1) : 0);
+    AlgoChoice choice;
+    {
+      std::lock_guard<std::mutex> lock(g_cache_mutex);
+      auto it = algo_cache().find(key);
+      if (it != algo_cache().end()) {
+        choice = it->second;
+      } else {
+        STRIX_RETURN_IF_ERROR(measure(b, half, want_fused, relu, &choice));
+        algo_cache()[key] = choice;
+      }
+    }
+    algo_ = choice.algo;
+    workspace_ = choice.workspace;
+    fused_ = want_fused && choice.fused_ok;
+    STRIX_CUDNN_TRY(cudnnSetConvolutionMathType(conv_, choice.math));
+    scratch_bytes = workspace_;
+    name = std::string("cudnn_conv2d_") + (half ? "f16" : "f32") +
+           (fused_ ? (relu ? "_bias_relu" : "_bias") : "") + "_algo" +
+           std::to_string(static_cast<int>(algo_));
+    return Status();
+  }
+
+  ref::Conv2DParams p_;
+  DevActivation act_;
+  bool has_bias_ = false;
+
+ private:
+  // Times every algorithm on scratch buffers and keeps the fastest that fits the workspace
+  // limit; then checks that the fused call accepts it.
+  Status measure(const CudaBackendContext& b, bool half, bool want_fused, bool relu,
+                 AlgoChoice* out) {
+    const size_t es = half ? 2 : 4;
+    const size_t xb = p_.n * p_.c * p_.h * p_.w * es, yb = p_.n * p_.m * p_.oh * p_.ow * es;
+    const size_t wb = p_.m * (p_.c / p_.group) * p_.kh * p_.kw * es, bb = p_.m * es;
+    void *x = nullptr, *y = nullptr, *w = nullptr, *bias = nullptr, *ws = nullptr;
+    size_t ws_size = kMaxWorkspace;
+    auto release = [&]() {
+      cudaFree(x);
+      cudaFree(y);
+      cudaFree(w);
+      cudaFree(bias);
+      cudaFree(ws);
+    };
+    cudaError_t e = cudaMalloc(&x, xb);
+    if (e == cudaSuccess) e = cudaMalloc(&y, yb);
+    if (e == cudaSuccess) e = cudaMalloc(&w, wb);
+    if (e == cudaSuccess) e = cudaMalloc(&bias, bb);
+    while (e == cudaSuccess && cudaMalloc(&ws, ws_size) != cudaSuccess && ws_size > (1u << 20)) {
+      cudaGetLastError();
+      ws_size /= 4;
+    }
+    if (e != cudaSuccess || ws == nullptr) {
+      release();
+      cudaGetLastError();
+      return make_status(StatusCode::kOutOfMemory,
+                         "CUDA: no memory to measure convolution algorithms");
+    }
+    // Non-zero data (0x3c bytes: 1.06 in f16, 0.0115 in f32).
+    cudaMemset(x, 0x3c, xb);
+    cudaMemset(w, 0x3c, wb);
+    cudaMemset(bias, 0x3c, bb);
+    cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
+    int returned = 0;
+    // Twice: the first pass pays for loading each algorithm's kernels (lazy module loading)
+    // and clock ramp-up, which made the choice noisy; the second pass decides.
+    cudnnStatus_t s = CUDNN_STATUS_SUCCESS;
+    for (int pass = 0; pass < 2 && s == CUDNN_STATUS_SUCCESS; ++pass)
+      s = cudnnFindConvolutionForwardAlgorithmEx(b.cudnn(), x_, x, w_, w, conv_, y_, y,
+                                                 CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &returned, perf,
+                                                 ws, ws_size);
+    if (s != CUDNN_STATUS_SUCCESS) {
+      release();
+      return cudnn_status(s, "cudnnFindConvolutionForwardAlgorithmEx");
+    }
+    int best = -1;
+    for (int r = 0; r < returned && best < 0; ++r)
+      if (perf[r].status == CUDNN_STATUS_SUCCESS && perf[r].memory <= ws_size) best = r;
+    if (best < 0) {
+      release();
+      return make_status(StatusCode::kUnsupported, "cuDNN has no algorithm for this convolution");
+    }
+    out->algo = perf[best].algo;
+    out->math = perf[best].mathType;
+    out->workspace = perf[best].memory;
+    out->fused_ok = false;
+    if (want_fused && (relu || out->algo == CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM)) {
+      cudnnSetConvolutionMathType(conv_, out->math);
+      const float one = 1.f, zero = 0.f;
+      s = cudnnConvolutionBiasActivationForward(b.cudnn(), &one, x_, x, w_, w, conv_, out->algo, ws,
+                                                out->workspace, &zero, y_, y, b_, bias, act_desc_,
+                                                y_, y);
+      out->fused_ok = s == CUDNN_STATUS_SUCCESS && cudaDeviceSynchronize() == cudaSuccess;
+    }
+    cudaDeviceSynchronize();
+    cudaGetLastError();
+    release();
+    return Status();
+  }
+
+  cudnnTensorDescriptor_t x_ = nullptr, y_ = nullptr, b_ = nullptr;
+  cudnnFilterDescriptor_t w_ = nullptr;
+  cudnnConvolutionDescriptor_t conv_ = nullptr;
+  cudnnActivationDescriptor_t act_desc_ = nullptr;
+  cudnnConvolutionFwdAlgo_t algo_ = CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM;
+  size_t workspace_ = 0;
+  bool fused_ = false;
+  bool half_ = false;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Kernel>> make_conv2d(const CudaBackendContext& b, const PrepareArgs& args) {
+  STRIX_RETURN_IF_ERROR(b.validate(args));
+  auto k = std::make_unique<ConvKernel>();
+  const fb::Conv2DOptions* o = args.node->options_as_Conv2DOptions();
+  STRIX_RETURN_IF_ERROR(
+      ref::conv2d_params(args, o, args.inputs[0]->shape, args.inputs[1]->shape, &k->p_));
+  ref::ActivationParams act;
+  STRIX_RETURN_IF_ERROR(ref::fused_activation(args, o ? o->activation() : nullptr, &act));
+  k->act_ = dev_activation(act);
+  k->has_bias_ = args.inputs.size() > 2 && args.inputs[2] != nullptr;
+  const ref::Conv2DParams& p = k->p_;
+  if (p.pad_top != p.pad_bottom || p.pad_left != p.pad_right)
+    return node_error(args, StatusCode::kUnsupported, "cuDNN needs symmetric pads");
+  if (p.n * p.c * p.h * p.w > (int64_t(1) << 31) || p.n * p.m * p.oh * p.ow > (int64_t(1) << 31))
+    return node_error(args, StatusCode::kUnsupported, "tensor too large for a cuDNN descriptor");
+  Status s = k->init(b, args);
+  if (!s.ok()) return Status(s.code(), args.node_label + ": " + s.message());
+  return std::unique_ptr<Kernel>(std::move(k));
+}
+
+}  // namespace strix::kernels::cuda

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# scripts/gpu_check.sh — on the GPU test machine (../shared/GPU.md): builds the runtime with
+# the CUDA backend (converter, GStreamer, training off), runs the CUDA tests, then the
+# benchmarks and the PyTorch baseline in the same run. Everything lands in $OUT:
+#   card.txt build.log tests.log bench.jsonl torch.jsonl summary.txt
+# FlatBuffers, CLI11 and nlohmann/json come as Debian packages in .deps/ (git-ignored, carried
+# with the call; see GPU.md), fetched once on the host with
+#   mkdir -p .deps && cd .deps && apt-get download libflatbuffers-dev flatbuffers-compiler \
+#     libflatbuffers2 libcli11-dev nlohmann-json3-dev Environment: STEPS="build test bench torch" (default all), TORCH_COMPILE=1 adds
+# torch.compile to the baseline, BENCH_QUICK=1 runs batch 1 and 256 of resnet50 only,
+# PROFILE=0 skips the per-node profiles.
+set -u -o pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+OUT=${OUT:-/tmp/strix_gpu_out}
+STEPS=${STEPS:-"build test bench torch"}
+mkdir -p "$OUT"
+DEPS=/tmp/strix_deps
+mkdir -p $DEPS
+for f in "$ROOT"/.deps/*.deb; do dpkg -x "$f" $DEPS; done
+export PATH=$DEPS/usr/bin:$PATH
+export LD_LIBRARY_PATH=$DEPS/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}
+BUILD=$ROOT/build/gpu
+STRIX=$BUILD/sdk/tools/strix
+MODELS=/tmp/strix_models
+has() { [[ " $STEPS " == *" $1 "* ]]; }
+
+nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv | tee "$OUT/card.txt"
+
+if has build; then
+  cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSTRIX_WITH_CUDA=ON \
+    -DSTRIX_WITH_CONVERTER=OFF -DSTRIX_WITH_GSTREAMER=OFF -DSTRIX_WITH_TRAINING=OFF \
+    -DSTRIX_BUILD_SAMPLES=OFF -DCMAKE_CUDA_ARCHITECTURES=90 -DCMAKE_PREFIX_PATH=$DEPS/usr \
+    > "$OUT/build.log" 2>&1 || { tail -40 "$OUT/build.log"; exit 1; }
+  ninja -C "$BUILD" -j16 strix_cli cuda_kernels_test cuda_engine_test make_bench_models \
+    >> "$OUT/build.log" 2>&1 || { grep -B2 -A8 "error" "$OUT/build.log" | head -80; exit 1; }
+  echo "build ok"
+fi
+
+if has test; then
+  : > "$OUT/tests.log"
+  for t in cuda_kernels_test cuda_engine_test; do
+    timeout 300 "$BUILD/tests/cuda/$t" 2>&1 | tee -a "$OUT/tests.log" | grep -E "^\[ *(OK|FAILED|SKIPPED|PASSED) *\]|Failure|error|seed|Expected|Which is" | head -60
+  done
+fi
+
+bench() {  # tag model batch extra-args...
+  local tag=$1 model=$2 batch=$3
+  shift 3
+  local it=200
+  [ "$batch" -ge 64 ] && it=40
+  timeout 240 "$STRIX" bench "$MODELS/$model.strix" --device cuda --batch "$batch" --warmup 10 \
+    --iterations $it --json "$@" 2> "$OUT/bench_err.txt" |
+    python3 -c 'import json,sys; d=json.load(sys.stdin); d["tag"]=sys.argv[1]; d["model_name"]=sys.argv[2]; print(json.dumps(d))' "$tag" "$model" >> "$OUT/bench.jsonl" ||
+    { echo "bench $tag $model b$batch failed:"; cat "$OUT/bench_err.txt"; }
+}
+
+if has bench; then
+  mkdir -p $MODELS
+  "$BUILD/tests/tools/make_bench_models" $MODELS --f16 && "$BUILD/tests/tools/make_bench_models" $MODELS || exit 1
+  : > "$OUT/bench.jsonl"
+  if [ "${BENCH_QUICK:-0}" = 1 ]; then
+    for b in 1 256; do bench fp16 resnet50_f16 $b; done
+  else
+    for m in resnet50 mobilenet_v2 resnet18; do
+      for b in 1 256; do bench fp16 ${m}_f16 $b; done
+    done
+    bench fp16_nograph resnet50_f16 1 --no-cuda-graph
+    bench fp16_nograph mobilenet_v2_f16 1 --no-cuda-graph
+    for b in 1 256; do bench fp32 resnet50 $b; done
+    bench fp16_ctx1 resnet50_f16 32
+    bench fp16_ctx8 resnet50_f16 32 --contexts 8
+    bench fp16_b1_ctx8 resnet50_f16 1 --contexts 8
+    if [ "${PROFILE:-1}" = 1 ]; then  # per-node device time (no CUDA graph)
+      bench fp16_profile resnet50_f16 1 --profile 12
+      bench fp16_profile resnet50_f16 256 --profile 12
+      bench fp16_profile mobilenet_v2_f16 1 --profile 12
+    fi
+  fi
+fi
+
+if has torch; then
+  extra=""
+  [ "${TORCH_COMPILE:-0}" = 1 ] && extra="--compile"
+  timeout 400 python3 "$ROOT/scripts/torch_baseline.py" --batches 1 256 --iterations 50 $extra \
+    > "$OUT/torch.jsonl" 2> "$OUT/torch_err.txt" || tail -5 "$OUT/torch_err.txt"
+fi
+
+python3 "$ROOT/scripts/gpu_summary.py" "$OUT/bench.jsonl" "$OUT/torch.jsonl" | tee "$OUT/summary.txt"
