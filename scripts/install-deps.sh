@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages that building and testing Strix need. Idempotent; prints
-# nothing when everything is already there. Usage: scripts/install-deps.sh [--dev]
+# nothing when everything is already there. Usage: scripts/install-deps.sh [--dev] [--cross]
 #   --dev also installs the tools CI uses (clang-format).
+#   --cross also installs the aarch64 cross compiler and qemu (scripts/cross-test.sh).
 set -euo pipefail
 
 packages=(
@@ -10,10 +11,19 @@ packages=(
   libgtest-dev libgmock-dev
   libcli11-dev nlohmann-json3-dev
   python3-numpy python3-torch
+  libonnx-dev libprotobuf-dev protobuf-compiler python3-onnx libssl-dev python3-venv
+  python3-torchvision
+  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-tools
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly
+  dataset-fashion-mnist
 )
-if [[ "${1:-}" == "--dev" ]]; then
-  packages+=(clang-format)
-fi
+for arg in "$@"; do
+  case "$arg" in
+    --dev) packages+=(clang-format) ;;
+    --cross) packages+=(g++-aarch64-linux-gnu qemu-user) ;;
+    *) echo "usage: scripts/install-deps.sh [--dev] [--cross]" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do
