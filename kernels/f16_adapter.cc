@@ -12,8 +12,8 @@ namespace {
 class F16Adapter : public Kernel {
  public:
   struct Slot {
-    bool convert = false;   // the tensor is f16 and goes through f32 scratch
-    size_t offset = 0;      // of its f32 copy in scratch
+    bool convert = false;  // the tensor is f16 and goes through f32 scratch
+    size_t offset = 0;     // of its f32 copy in scratch
     int64_t elements = 0;
   };
 
@@ -71,9 +71,10 @@ bool has_f16(const PrepareArgs& args) {
 
 Result<std::unique_ptr<Kernel>> prepare_with_f16_storage(const PrepareArgs& args,
                                                          const F32Factory& f32_factory) {
-  if (args.inputs.size() > F16Adapter::kMaxPointers || args.outputs.size() > F16Adapter::kMaxPointers)
-    return node_error(args, StatusCode::kUnsupported, "f16 nodes take at most %zu inputs and outputs",
-                      F16Adapter::kMaxPointers);
+  if (args.inputs.size() > F16Adapter::kMaxPointers ||
+      args.outputs.size() > F16Adapter::kMaxPointers)
+    return node_error(args, StatusCode::kUnsupported,
+                      "f16 nodes take at most %zu inputs and outputs", F16Adapter::kMaxPointers);
   auto adapter = std::make_unique<F16Adapter>();
   std::vector<KTensor> in_copies(args.inputs.size()), out_copies(args.outputs.size());
   PrepareArgs f32_args = args;

@@ -40,8 +40,8 @@ struct KTensor {
 
 // What a factory gets. inputs[i] is null for an omitted optional input (-1 in the file).
 struct PrepareArgs {
-  const fb::Node* node = nullptr;        // op, options; verified by the loader
-  std::string node_label;                // "node 12 'conv1' (Conv2D)", for messages
+  const fb::Node* node = nullptr;  // op, options; verified by the loader
+  std::string node_label;          // "node 12 'conv1' (Conv2D)", for messages
   std::vector<const KTensor*> inputs;
   std::vector<KTensor*> outputs;
   const CustomOpRegistry* custom_ops = nullptr;
@@ -68,9 +68,9 @@ class Kernel {
   virtual void eval(const EvalArgs& args) const = 0;
 
   // Set by the factory; read by the Engine's memory planner.
-  std::string name;              // "conv2d_f32"
-  size_t scratch_bytes = 0;      // arena scratch valid only during eval
-  size_t packed_bytes = 0;       // bytes the kernel owns for packed/converted weights
+  std::string name;          // "conv2d_f32"
+  size_t scratch_bytes = 0;  // arena scratch valid only during eval
+  size_t packed_bytes = 0;   // bytes the kernel owns for packed/converted weights
   // eval() is correct when outputs[0] == inputs[0] (same byte size). The planner decides
   // whether it actually happens.
   bool supports_in_place = false;

@@ -18,7 +18,8 @@ Status expect_arity(const PrepareArgs& args, int min_inputs, int max_inputs, int
   int n = static_cast<int>(args.inputs.size());
   if (n < min_inputs || n > max_inputs) {
     if (min_inputs == max_inputs)
-      return node_error(args, StatusCode::kCorruptModel, "expects %d inputs, has %d", min_inputs, n);
+      return node_error(args, StatusCode::kCorruptModel, "expects %d inputs, has %d", min_inputs,
+                        n);
     return node_error(args, StatusCode::kCorruptModel, "expects %d to %d inputs, has %d",
                       min_inputs, max_inputs, n);
   }
@@ -62,8 +63,9 @@ Status set_output_shape(const PrepareArgs& args, int i, const Shape& shape) {
                       stored.to_string().c_str(), shape.to_string().c_str());
   for (int d = 0; d < shape.rank(); ++d) {
     if (shape[d] < 0)
-      return node_error(args, StatusCode::kShapeMismatch, "output %d '%s' has a negative dimension %s",
-                        i, out.name.c_str(), shape.to_string().c_str());
+      return node_error(args, StatusCode::kShapeMismatch,
+                        "output %d '%s' has a negative dimension %s", i, out.name.c_str(),
+                        shape.to_string().c_str());
   }
   out.shape = shape;
   return Status();

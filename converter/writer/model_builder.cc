@@ -22,13 +22,15 @@ int ModelBuilder::push_tensor(const std::string& name, DType dtype,
   return static_cast<int>(tensors_.size()) - 1;
 }
 
-int ModelBuilder::add_input(const std::string& name, DType dtype, const std::vector<int64_t>& shape) {
+int ModelBuilder::add_input(const std::string& name, DType dtype,
+                            const std::vector<int64_t>& shape) {
   int t = push_tensor(name, dtype, shape);
   inputs_.push_back(t);
   return t;
 }
 
-int ModelBuilder::add_tensor(const std::string& name, DType dtype, const std::vector<int64_t>& shape) {
+int ModelBuilder::add_tensor(const std::string& name, DType dtype,
+                             const std::vector<int64_t>& shape) {
   return push_tensor(name, dtype, shape);
 }
 
@@ -53,7 +55,9 @@ int ModelBuilder::add_constant_i32(const std::string& name, const std::vector<in
   return add_constant(name, DType::kI32, shape, values.data(), values.size() * sizeof(int32_t));
 }
 
-void ModelBuilder::set_quantization(int tensor, const Quantization& q) { tensors_[tensor].quant = q; }
+void ModelBuilder::set_quantization(int tensor, const Quantization& q) {
+  tensors_[tensor].quant = q;
+}
 
 int ModelBuilder::add_node(const std::string& name, fb::OpType op, const std::vector<int>& inputs,
                            const std::vector<int>& outputs, fb::OpOptions options_type,
@@ -81,7 +85,8 @@ std::vector<uint8_t> ModelBuilder::finish() {
     flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<flatbuffers::String>>> sources = 0;
     if (!n.source_nodes.empty()) sources = b.CreateVectorOfStrings(n.source_nodes);
     nodes.push_back(fb::CreateNode(b, b.CreateString(n.name), n.op, n.options_type, n.options,
-                                   b.CreateVector(n.inputs), b.CreateVector(n.outputs), 0, sources));
+                                   b.CreateVector(n.inputs), b.CreateVector(n.outputs), 0,
+                                   sources));
   }
   auto graph = fb::CreateGraph(b, b.CreateVector(tensors), b.CreateVector(nodes),
                                b.CreateVector(inputs_), b.CreateVector(outputs_));
@@ -105,10 +110,10 @@ std::vector<uint8_t> ModelBuilder::finish() {
   std::vector<flatbuffers::Offset<fb::KeyValue>> extra;
   for (const auto& kv : m.extra)
     extra.push_back(fb::CreateKeyValue(b, b.CreateString(kv.first), b.CreateString(kv.second)));
-  auto metadata = fb::CreateMetadata(b, to_fb(m.task), b.CreateVector(contracts),
-                                     b.CreateVectorOfStrings(m.labels), post,
-                                     b.CreateString(m.producer), b.CreateString(m.producer_version),
-                                     provenance, b.CreateVector(extra));
+  auto metadata =
+      fb::CreateMetadata(b, to_fb(m.task), b.CreateVector(contracts),
+                         b.CreateVectorOfStrings(m.labels), post, b.CreateString(m.producer),
+                         b.CreateString(m.producer_version), provenance, b.CreateVector(extra));
   auto model = fb::CreateModel(b, schema_version_, graph, b.CreateVectorOfStructs(buffers_),
                                metadata, b.CreateString(m.description));
   fb::FinishSizePrefixedModelBuffer(b, model);
@@ -122,7 +127,8 @@ std::vector<uint8_t> ModelBuilder::finish() {
 Status ModelBuilder::write(const std::string& path) {
   std::vector<uint8_t> bytes = finish();
   FILE* f = std::fopen(path.c_str(), "wb");
-  if (f == nullptr) return make_status(StatusCode::kIoError, "cannot open '%s' for writing", path.c_str());
+  if (f == nullptr)
+    return make_status(StatusCode::kIoError, "cannot open '%s' for writing", path.c_str());
   size_t n = std::fwrite(bytes.data(), 1, bytes.size(), f);
   bool ok = n == bytes.size() && std::fclose(f) == 0;
   if (!ok) return make_status(StatusCode::kIoError, "cannot write '%s'", path.c_str());

@@ -1,12 +1,12 @@
 // The optimized CPU backend ("cpu"): SIMD kernels chosen at run time for the host's ISA
 // (AVX-512 or AVX2+FMA on x86), placed before the reference backend. It answers supports()
-// for f32 (and f16-stored) nodes of the ops below; a factory returns kUnsupported for a configuration it has
-// no fast path for, and the Engine then uses the reference kernel for that node. On a CPU
-// or build without a SIMD kernel set (e.g. aarch64 until NEON kernels land) it supports
-// nothing.
+// for f32 (and f16-stored) nodes of the ops below; a factory returns kUnsupported for a
+// configuration it has no fast path for, and the Engine then uses the reference kernel for that
+// node. On a CPU or build without a SIMD kernel set (e.g. aarch64 until NEON kernels land) it
+// supports nothing.
 #include "kernels/backend.h"
-#include "kernels/f16_adapter.h"
 #include "kernels/cpu/common.h"
+#include "kernels/f16_adapter.h"
 
 namespace strix::kernels::cpu {
 namespace {
@@ -57,7 +57,8 @@ class OptimizedBackend : public Backend {
     Factory f = isa_ ? factory_of(args.node->op()) : nullptr;
     if (f == nullptr) return unsupported(args, "op not covered");
     if (has_f16(args))
-      return prepare_with_f16_storage(args, [f, this](const PrepareArgs& a) { return f(a, *isa_); });
+      return prepare_with_f16_storage(args,
+                                      [f, this](const PrepareArgs& a) { return f(a, *isa_); });
     return f(args, *isa_);
   }
 

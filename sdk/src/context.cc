@@ -31,8 +31,8 @@ struct ContextImpl {
     int64_t conv_n = 0, conv_c = 0, conv_hw = 0;
     size_t elem_size = 0;
     const void* zero_copy_source = nullptr;  // caller's NCHW device memory (convert only)
-    int node = -1;  // index in e.nodes / EngineReport::nodes
-    int phase = 1;           // 0: leading input copies, 1: compute, 2: trailing output copies
+    int node = -1;                           // index in e.nodes / EngineReport::nodes
+    int phase = 1;  // 0: leading input copies, 1: compute, 2: trailing output copies
   };
   std::vector<Step> steps;
   std::vector<TensorView> inputs, outputs;
@@ -125,11 +125,11 @@ struct ContextImpl {
                                kernels::CopyKind::kHostToDevice, stream);
             src = step.args.scratch;
           }
-          device->convert_layout(step.args.outputs[0], src, step.conv_n, step.conv_c,
-                                 step.conv_hw, step.elem_size, true, stream);
+          device->convert_layout(step.args.outputs[0], src, step.conv_n, step.conv_c, step.conv_hw,
+                                 step.elem_size, true, stream);
         } else {
-          device->convert_layout(step.args.scratch, step.args.inputs[0], step.conv_n,
-                                 step.conv_c, step.conv_hw, step.elem_size, false, stream);
+          device->convert_layout(step.args.scratch, step.args.inputs[0], step.conv_n, step.conv_c,
+                                 step.conv_hw, step.elem_size, false, stream);
           device->copy_async(step.args.outputs[0], step.args.scratch, step.copy_bytes,
                              kernels::CopyKind::kDeviceToHost, stream);
         }
@@ -261,8 +261,9 @@ TensorView Context::output(int i) const { return impl_->outputs[i]; }
 
 Status Context::set_input(int i, const void* data, size_t bytes) {
   if (i < 0 || i >= static_cast<int>(impl_->inputs.size()))
-    return make_status(StatusCode::kInvalidArgument, "input index %d is out of range (the model has %zu)",
-                       i, impl_->inputs.size());
+    return make_status(StatusCode::kInvalidArgument,
+                       "input index %d is out of range (the model has %zu)", i,
+                       impl_->inputs.size());
   const TensorView& v = impl_->inputs[i];
   if (bytes != v.byte_size())
     return make_status(StatusCode::kShapeMismatch,

@@ -57,10 +57,12 @@ class Builder {
   Status build() {
     const ModelImpl& m = *e_.model.impl();
     if (options_.batch < 0)
-      return make_status(StatusCode::kInvalidArgument, "batch must be >= 0 (0 keeps the model's), got %lld",
+      return make_status(StatusCode::kInvalidArgument,
+                         "batch must be >= 0 (0 keeps the model's), got %lld",
                          static_cast<long long>(options_.batch));
     if (options_.threads < 0)
-      return make_status(StatusCode::kInvalidArgument, "threads must be >= 0, got %d", options_.threads);
+      return make_status(StatusCode::kInvalidArgument, "threads must be >= 0, got %d",
+                         options_.threads);
     int device_index = -1;
     STRIX_RETURN_IF_ERROR(parse_device(options_.device, &e_.report.device, &device_index));
 #ifdef STRIX_HAVE_CUDA
@@ -173,12 +175,14 @@ class Builder {
         const kernels::KTensor* first = args.inputs.empty() ? nullptr : args.inputs[0];
         return Status(StatusCode::kUnsupported,
                       args.node_label + ": no backend runs " + report.op +
-                          (first ? std::string(" with ") + dtype_name(first->dtype) + " input" : std::string()));
+                          (first ? std::string(" with ") + dtype_name(first->dtype) + " input"
+                                 : std::string()));
       }
       for (size_t o = 0; o < args.outputs.size(); ++o) {
         const kernels::KTensor& out = *args.outputs[o];
         if (out.dtype != stored_dtypes[o])
-          return Status(StatusCode::kInternal, args.node_label + ": kernel changed an output dtype");
+          return Status(StatusCode::kInternal,
+                        args.node_label + ": kernel changed an output dtype");
         for (int d = 0; d < out.shape.rank(); ++d) {
           if (out.shape[d] < 0)
             return Status(StatusCode::kInternal,

@@ -18,14 +18,14 @@ struct TensorPlacement {
   // kDeviceArena: offset in the Context's device arena. kConstant: a host pointer, or a
   // device pointer into the Engine's device weights for tensors in device memory.
   enum Kind { kNone, kArena, kConstant, kDeviceArena } kind = kNone;
-  size_t offset = 0;              // kArena: offset in the Context's arena
-  const void* constant = nullptr; // kConstant
+  size_t offset = 0;               // kArena: offset in the Context's arena
+  const void* constant = nullptr;  // kConstant
   size_t bytes = 0;
 };
 
 struct CompiledNode {
   std::unique_ptr<kernels::Kernel> kernel;
-  std::vector<int> inputs;    // tensor indices, -1 for omitted
+  std::vector<int> inputs;  // tensor indices, -1 for omitted
   std::vector<int> outputs;
   bool skip = false;          // a view: its output aliases its input, nothing to run
   size_t scratch_offset = 0;  // in the arena (the device arena for device nodes)
@@ -40,7 +40,7 @@ struct CompiledNode {
 struct EngineImpl {
   Model model;
   std::vector<std::unique_ptr<kernels::Backend>> backends;
-  std::vector<kernels::KTensor> tensors;     // compiled shapes and dtypes
+  std::vector<kernels::KTensor> tensors;  // compiled shapes and dtypes
   std::vector<TensorPlacement> placements;
   std::vector<CompiledNode> nodes;
   std::vector<int> input_tensors, output_tensors;
@@ -50,10 +50,10 @@ struct EngineImpl {
   int threads = 1;  // CPU worker threads of each Context (EngineOptions::threads resolved)
 
   // Devices (kernels/device.h); all null/empty for a CPU Engine.
-  kernels::Device* device = nullptr;          // owned by backends[0]
-  std::vector<bool> tensor_on_device;         // per tensor: lives in device memory
-  std::vector<int> device_mirror_of;          // per tensor: the tensor it copies, or -1
-  void* device_weights = nullptr;             // constants used by device nodes
+  kernels::Device* device = nullptr;   // owned by backends[0]
+  std::vector<bool> tensor_on_device;  // per tensor: lives in device memory
+  std::vector<int> device_mirror_of;   // per tensor: the tensor it copies, or -1
+  void* device_weights = nullptr;      // constants used by device nodes
   size_t device_arena_bytes = 0;
   bool cuda_graph = true;
 

@@ -17,9 +17,8 @@ bool overlap_in_time(const PlannedBuffer& a, const PlannedBuffer& b) {
 size_t plan_memory(std::vector<PlannedBuffer>& buffers) {
   std::vector<size_t> order(buffers.size());
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    return buffers[a].size > buffers[b].size;
-  });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return buffers[a].size > buffers[b].size; });
   std::vector<size_t> placed;  // indices, kept sorted by offset
   size_t arena = 0;
   for (size_t i : order) {

@@ -13,8 +13,8 @@ namespace strix {
 
 struct PlannedBuffer {
   size_t size = 0;
-  int first = 0;   // first step at which the buffer is live
-  int last = 0;    // last step (inclusive)
+  int first = 0;      // first step at which the buffer is live
+  int last = 0;       // last step (inclusive)
   size_t offset = 0;  // set by plan_memory
 };
 

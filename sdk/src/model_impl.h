@@ -26,12 +26,12 @@ struct ModelImpl {
   const fb::Graph* graph = nullptr;  // non-null after verification
   const uint8_t* data_segment = nullptr;
   size_t data_segment_size = 0;
-  std::vector<TensorInfo> tensors;   // decoded, index = tensor index
+  std::vector<TensorInfo> tensors;  // decoded, index = tensor index
   // Constant data of each tensor (null when computed at run time).
   std::vector<const void*> constants;
   Metadata metadata;
   uint64_t weights_bytes = 0;
-  std::string origin;                // path or "<buffer>", for messages
+  std::string origin;  // path or "<buffer>", for messages
 
   int num_tensors() const { return static_cast<int>(tensors.size()); }
 };

@@ -169,10 +169,10 @@ class Checker {
         return corrupt("buffer %u starts at offset %llu, which is not 64-byte aligned", i + 1,
                        static_cast<unsigned long long>(b->offset()));
       if (b->offset() > m_.data_segment_size || b->size() > m_.data_segment_size - b->offset())
-        return corrupt("truncated: buffer %u spans bytes %llu..%llu of the data segment, which has %zu",
-                       i + 1, static_cast<unsigned long long>(b->offset()),
-                       static_cast<unsigned long long>(b->offset() + b->size()),
-                       m_.data_segment_size);
+        return corrupt(
+            "truncated: buffer %u spans bytes %llu..%llu of the data segment, which has %zu", i + 1,
+            static_cast<unsigned long long>(b->offset()),
+            static_cast<unsigned long long>(b->offset() + b->size()), m_.data_segment_size);
     }
     return Status();
   }
@@ -190,8 +190,10 @@ class Checker {
       int t = inputs->Get(i);
       if (t < 0 || t >= num_tensors)
         return corrupt("graph input %u refers to tensor %d, the model has %d", i, t, num_tensors);
-      if (m_.constants[t]) return corrupt("graph input %u (%s) is a constant", i, tensor_label(m_, t).c_str());
-      if (producer[t] == -2) return corrupt("%s is listed twice as a graph input", tensor_label(m_, t).c_str());
+      if (m_.constants[t])
+        return corrupt("graph input %u (%s) is a constant", i, tensor_label(m_, t).c_str());
+      if (producer[t] == -2)
+        return corrupt("%s is listed twice as a graph input", tensor_label(m_, t).c_str());
       producer[t] = -2;
     }
     // First pass: who produces what (to tell "cycle" from "never produced").
@@ -208,8 +210,8 @@ class Checker {
       for (uint32_t o = 0; o < node->outputs()->size(); ++o) {
         int t = node->outputs()->Get(o);
         if (t < 0 || t >= num_tensors)
-          return corrupt("%s: output %u refers to tensor %d, the model has %d", label.c_str(), o,
-                         t, num_tensors);
+          return corrupt("%s: output %u refers to tensor %d, the model has %d", label.c_str(), o, t,
+                         num_tensors);
         if (final_producer[t] == -2)
           return corrupt("%s writes %s, which is a graph input or a constant", label.c_str(),
                          tensor_label(m_, t).c_str());
@@ -232,12 +234,14 @@ class Checker {
                          num_tensors);
         if (producer[t] == -1) {
           if (final_producer[t] >= static_cast<int>(n))
-            return corrupt("%s reads %s before node %d produces it: the graph has a cycle or is "
-                           "not in topological order",
-                           label.c_str(), tensor_label(m_, t).c_str(), final_producer[t]);
-          return corrupt("%s reads %s, which no node produces and which is neither a graph input "
-                         "nor a constant",
-                         label.c_str(), tensor_label(m_, t).c_str());
+            return corrupt(
+                "%s reads %s before node %d produces it: the graph has a cycle or is "
+                "not in topological order",
+                label.c_str(), tensor_label(m_, t).c_str(), final_producer[t]);
+          return corrupt(
+              "%s reads %s, which no node produces and which is neither a graph input "
+              "nor a constant",
+              label.c_str(), tensor_label(m_, t).c_str());
         }
       }
       for (uint32_t o = 0; o < node->outputs()->size(); ++o) producer[node->outputs()->Get(o)] = n;
@@ -269,10 +273,10 @@ class Checker {
       return Status();
     }
     if (type != rule.type)
-      return corrupt("%s carries %s, but %s takes %s", label.c_str(),
-                     fb::EnumNameOpOptions(type), fb::EnumNameOpType(node->op()),
-                     rule.type == fb::OpOptions::NONE ? "no options"
-                                                      : fb::EnumNameOpOptions(rule.type));
+      return corrupt(
+          "%s carries %s, but %s takes %s", label.c_str(), fb::EnumNameOpOptions(type),
+          fb::EnumNameOpType(node->op()),
+          rule.type == fb::OpOptions::NONE ? "no options" : fb::EnumNameOpOptions(rule.type));
     if (node->options() == nullptr) return corrupt("%s: options table is missing", label.c_str());
     if (node->op() == fb::OpType::Custom) {
       const fb::CustomOptions* c = node->options_as_CustomOptions();

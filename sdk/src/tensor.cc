@@ -77,7 +77,7 @@ uint16_t float_to_half(float value) {
     return static_cast<uint16_t>(sign | 0x7c00u | (abs > 0x7f800000u ? 0x200u : 0u));
   }
   if (abs >= 0x477ff000u) return static_cast<uint16_t>(sign | 0x7c00u);  // rounds to inf
-  if (abs < 0x38800000u) {  // subnormal or zero in half
+  if (abs < 0x38800000u) {                                      // subnormal or zero in half
     if (abs < 0x33000000u) return static_cast<uint16_t>(sign);  // below half of min subnormal
     uint32_t mantissa = (abs & 0x7fffffu) | 0x800000u;
     int shift = 113 - static_cast<int>(abs >> 23);  // 126 - 14 + 1

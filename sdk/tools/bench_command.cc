@@ -255,8 +255,8 @@ int bench_command(const BenchOptions& options) {
               percentile(sorted, 0.99), sorted.back(), total_ms / options.iterations);
   std::printf("throughput:   %.2f inferences/s, %.2f items/s\n", inferences_per_s, items_per_s);
   if (on_device) {
-    std::printf("device ms:    H2D %.4f  compute %.4f  D2H %.4f (median; CUDA graph %s)\n",
-                h2d_ms, compute_ms, d2h_ms, options.engine.cuda_graph ? "on" : "off");
+    std::printf("device ms:    H2D %.4f  compute %.4f  D2H %.4f (median; CUDA graph %s)\n", h2d_ms,
+                compute_ms, d2h_ms, options.engine.cuda_graph ? "on" : "off");
     std::printf("fallbacks:    %d node(s) on the CPU\n", report.num_fallbacks);
   }
   if (options.contexts > 1)

@@ -58,8 +58,9 @@ int run_main(int argc, char** argv) {
   bool no_cuda_graph = false;
   bench_app->add_flag("--no-cuda-graph", no_cuda_graph,
                       "Devices: launch kernels one by one instead of replaying a CUDA graph");
-  bench_app->add_option("--contexts", bench.contexts,
-                        "Contexts run concurrently from as many threads (throughput scaling)")
+  bench_app
+      ->add_option("--contexts", bench.contexts,
+                   "Contexts run concurrently from as many threads (throughput scaling)")
       ->capture_default_str();
   bench_app->add_option("--profile", bench.profile,
                         "Devices: list the N slowest nodes (device time, no CUDA graph)");

@@ -26,7 +26,9 @@ struct HostTensor {
   std::vector<uint8_t> bytes;
 
   template <typename T>
-  const T* data() const { return reinterpret_cast<const T*>(bytes.data()); }
+  const T* data() const {
+    return reinterpret_cast<const T*>(bytes.data());
+  }
   template <typename T>
   std::vector<T> values() const {
     std::vector<T> v(bytes.size() / sizeof(T));

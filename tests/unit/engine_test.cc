@@ -72,7 +72,8 @@ TEST(Engine, InputsSurviveRepeatedRuns) {
   std::vector<float> x = {-1.f, 2.f, -3.f, 4.f, -5.f, 6.f};
   ASSERT_TRUE(ctx.value().set_input(0, x.data(), x.size() * 4).ok());
   ctx.value().run();
-  std::vector<float> first(ctx.value().output(0).as<float>(), ctx.value().output(0).as<float>() + 6);
+  std::vector<float> first(ctx.value().output(0).as<float>(),
+                           ctx.value().output(0).as<float>() + 6);
   ctx.value().run();
   for (int i = 0; i < 6; ++i) EXPECT_EQ(ctx.value().output(0).as<float>()[i], first[i]);
   for (int i = 0; i < 6; ++i) EXPECT_EQ(ctx.value().input(0).as<float>()[i], x[i]);
@@ -180,7 +181,8 @@ TEST(Engine, PlacementsNeverOverlapWhileLive) {
   ModelBuilder b;
   int x = b.add_input("x", DType::kF32, {64});
   std::vector<int> t;
-  for (const char* name : {"a", "b", "c", "d", "e"}) t.push_back(b.add_tensor(name, DType::kF32, {64}));
+  for (const char* name : {"a", "b", "c", "d", "e"})
+    t.push_back(b.add_tensor(name, DType::kF32, {64}));
   auto& fbb = b.fbb();
   b.add_node("n0", fb::OpType::Relu, {x}, {t[0]});
   b.add_node("n1", fb::OpType::Sigmoid, {t[0]}, {t[1]});
@@ -196,7 +198,8 @@ TEST(Engine, PlacementsNeverOverlapWhileLive) {
   auto engine = Engine::create(model.value(), {});
   ASSERT_TRUE(engine.ok()) << engine.status().to_string();
   const EngineImpl& e = *engine.value()->impl();
-  // Live ranges by hand (inputs live throughout): x [0,5], a [0,3], b [1,2], c [2,4], d [3,5], e [4,5].
+  // Live ranges by hand (inputs live throughout): x [0,5], a [0,3], b [1,2], c [2,4], d [3,5], e
+  // [4,5].
   int live[6][2] = {{0, 5}, {0, 3}, {1, 2}, {2, 4}, {3, 5}, {4, 5}};
   for (int i = 0; i < 6; ++i) {
     for (int j = i + 1; j < 6; ++j) {

@@ -34,10 +34,9 @@ std::vector<uint8_t> small_net(void (*tweak)(ModelBuilder&) = nullptr) {
   int fb_ = b.add_constant_f32("fc.b", {5}, testing::random_floats(5, 4));
   int logits = b.add_tensor("logits", DType::kF32, {1, 5});
   int prob = b.add_tensor("prob", DType::kF32, {1, 5});
-  auto conv = fb::CreateConv2DOptions(fbb, fbb.CreateVector<int32_t>({3, 3}),
-                                      fbb.CreateVector<int32_t>({1, 1}),
-                                      fbb.CreateVector<int32_t>({1, 1}),
-                                      fbb.CreateVector<int32_t>({0, 0, 0, 0}));
+  auto conv = fb::CreateConv2DOptions(
+      fbb, fbb.CreateVector<int32_t>({3, 3}), fbb.CreateVector<int32_t>({1, 1}),
+      fbb.CreateVector<int32_t>({1, 1}), fbb.CreateVector<int32_t>({0, 0, 0, 0}));
   b.add_node("conv", fb::OpType::Conv2D, {x, w, bias}, {c}, fb::OpOptions::Conv2DOptions,
              conv.Union());
   b.add_node("relu", fb::OpType::Relu, {c}, {r});
@@ -181,7 +180,8 @@ TEST(Loader, RandomBitFlipsNeverCrash) {
     ctx.value().run();
   }
   EXPECT_GT(rejected, 0);
-  std::printf("bit flips: %d rejected, %d loaded\n", rejected, loaded);  // flips in weights and names still load
+  std::printf("bit flips: %d rejected, %d loaded\n", rejected,
+              loaded);  // flips in weights and names still load
 }
 
 TEST(Loader, OutOfRangeIndices) {
@@ -214,7 +214,8 @@ TEST(Loader, CyclesAndUseBeforeProduction) {
   b.add_node("first", fb::OpType::Add, {x, z}, {y});
   b.add_node("second", fb::OpType::Relu, {y}, {z});
   b.mark_output(z);
-  expect_error(b.finish(), StatusCode::kCorruptModel, "node 0 'first' (Add) reads tensor 2 'z' before node 1 produces it");
+  expect_error(b.finish(), StatusCode::kCorruptModel,
+               "node 0 'first' (Add) reads tensor 2 'z' before node 1 produces it");
 
   ModelBuilder self;
   int sx = self.add_input("x", DType::kF32, {3});
@@ -256,7 +257,8 @@ TEST(Loader, OptionsMustMatchTheOp) {
   b.add_node("clip", fb::OpType::Clip, {x}, {y}, fb::OpOptions::SoftmaxOptions,
              fb::CreateSoftmaxOptions(b.fbb(), 0).Union());
   b.mark_output(y);
-  expect_error(b.finish(), StatusCode::kCorruptModel, "carries SoftmaxOptions, but Clip takes UnaryOptions");
+  expect_error(b.finish(), StatusCode::kCorruptModel,
+               "carries SoftmaxOptions, but Clip takes UnaryOptions");
 
   ModelBuilder r;
   int rx = r.add_input("x", DType::kF32, {3});
@@ -267,7 +269,8 @@ TEST(Loader, OptionsMustMatchTheOp) {
 }
 
 TEST(Loader, NewerSchemaIsAVersionError) {
-  std::vector<uint8_t> bytes = small_net([](ModelBuilder& b) { b.set_schema_version(kSchemaVersion + 1); });
+  std::vector<uint8_t> bytes =
+      small_net([](ModelBuilder& b) { b.set_schema_version(kSchemaVersion + 1); });
   expect_error(bytes, StatusCode::kVersionMismatch, "schema version 2");
   expect_error(bytes, StatusCode::kVersionMismatch, "upgrade libstrix");
 }

@@ -4,8 +4,8 @@
 #include <vector>
 
 #include "kernels/backend.h"
-#include "kernels/f16_adapter.h"
 #include "kernels/cpu/ref/registry.h"
+#include "kernels/f16_adapter.h"
 
 namespace strix::kernels::ref {
 namespace {
@@ -27,7 +27,8 @@ class ReferenceBackend : public Backend {
     if (entry.factory == nullptr)
       return node_error(args, StatusCode::kUnsupported, "the reference CPU backend has no kernel");
     if (!entry.dtype_generic && has_f16(args))
-      return prepare_with_f16_storage(args, [&entry](const PrepareArgs& a) { return entry.factory(a); });
+      return prepare_with_f16_storage(args,
+                                      [&entry](const PrepareArgs& a) { return entry.factory(a); });
     return entry.factory(args);
   }
 };

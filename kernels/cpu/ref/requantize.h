@@ -35,7 +35,7 @@ inline QuantizedMultiplier quantize_multiplier(double real) {
     m /= 2;
     ++exponent;
   }
-  if (exponent < -31) return q;  // underflows to zero
+  if (exponent < -31) return q;      // underflows to zero
   if (exponent > 30) exponent = 30;  // saturates; never reached by sane scales
   q.multiplier = static_cast<int32_t>(m);
   q.shift = exponent;
@@ -44,7 +44,8 @@ inline QuantizedMultiplier quantize_multiplier(double real) {
 
 // (a * b * 2) >> 32 with rounding, saturating the single overflow case.
 inline int32_t saturating_rounding_doubling_high_mul(int32_t a, int32_t b) {
-  if (a == b && a == std::numeric_limits<int32_t>::min()) return std::numeric_limits<int32_t>::max();
+  if (a == b && a == std::numeric_limits<int32_t>::min())
+    return std::numeric_limits<int32_t>::max();
   int64_t ab = static_cast<int64_t>(a) * static_cast<int64_t>(b);
   int64_t nudge = ab >= 0 ? (1ll << 30) : (1 - (1ll << 30));
   return static_cast<int32_t>((ab + nudge) / (1ll << 31));

@@ -54,18 +54,18 @@ struct EngineOptions {
 struct NodeReport {
   std::string name;
   std::string op;
-  std::string backend;   // "cpu-ref", ...
-  std::string kernel;    // e.g. "conv2d_f32", "relu_f16(f32 compute)"
-  bool fallback = false; // runs on the CPU although another device was asked for
-  bool in_place = false; // output shares its input's memory
+  std::string backend;    // "cpu-ref", ...
+  std::string kernel;     // e.g. "conv2d_f32", "relu_f16(f32 compute)"
+  bool fallback = false;  // runs on the CPU although another device was asked for
+  bool in_place = false;  // output shares its input's memory
 };
 
 struct EngineReport {
   std::string device;
-  size_t arena_bytes = 0;            // one Context's activation arena (peak, after planning)
+  size_t arena_bytes = 0;                 // one Context's activation arena (peak, after planning)
   size_t activation_bytes_unplanned = 0;  // sum of all activation and scratch sizes
-  size_t weights_bytes = 0;          // constants used in place from the model
-  size_t packed_weights_bytes = 0;   // copies made for kernels (packing, dtype conversion)
+  size_t weights_bytes = 0;               // constants used in place from the model
+  size_t packed_weights_bytes = 0;        // copies made for kernels (packing, dtype conversion)
   std::vector<NodeReport> nodes;
   int num_fallbacks = 0;
   // Devices only: one Context's device activation arena, and the weights uploaded once per

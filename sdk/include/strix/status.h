@@ -28,7 +28,7 @@ enum class StatusCode {
   kUnsupported,      // no backend can run a node, dtype or device
   kShapeMismatch,    // tensor shapes or dtypes do not fit
   kOutOfMemory,
-  kInternal,         // a bug in Strix
+  kInternal,  // a bug in Strix
 };
 
 // Stable lower-case name of a code, e.g. "corrupt_model".
@@ -59,7 +59,7 @@ Status make_status(StatusCode code, const char* format, ...) __attribute__((form
 template <typename T>
 class Result {
  public:
-  Result(T value) : ok_(true), value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : ok_(true), value_(std::move(value)) {}          // NOLINT: implicit by design
   Result(Status status) : ok_(false), status_(std::move(status)) {  // NOLINT
     if (status_.ok()) status_ = Status(StatusCode::kInternal, "Result built from an ok Status");
   }
@@ -69,11 +69,26 @@ class Result {
 
   // Precondition: ok(). Calling these on an error aborts with the status message: that is
   // API misuse, not a user-input error.
-  T& value() & { check(); return value_; }
-  const T& value() const& { check(); return value_; }
-  T&& value() && { check(); return std::move(value_); }
-  T* operator->() { check(); return &value_; }
-  const T* operator->() const { check(); return &value_; }
+  T& value() & {
+    check();
+    return value_;
+  }
+  const T& value() const& {
+    check();
+    return value_;
+  }
+  T&& value() && {
+    check();
+    return std::move(value_);
+  }
+  T* operator->() {
+    check();
+    return &value_;
+  }
+  const T* operator->() const {
+    check();
+    return &value_;
+  }
 
  private:
   void check() const {
@@ -90,8 +105,8 @@ class Result {
 }  // namespace strix
 
 // Returns early from the enclosing function when `expr` yields a non-ok Status.
-#define STRIX_RETURN_IF_ERROR(expr)              \
-  do {                                           \
-    ::strix::Status strix_status_ = (expr);      \
+#define STRIX_RETURN_IF_ERROR(expr)                \
+  do {                                             \
+    ::strix::Status strix_status_ = (expr);        \
     if (!strix_status_.ok()) return strix_status_; \
   } while (0)

@@ -79,7 +79,9 @@ struct TensorView {
   Shape shape;
   size_t byte_size() const { return static_cast<size_t>(shape.num_elements()) * dtype_size(dtype); }
   template <typename T>
-  T* as() const { return static_cast<T*>(data); }
+  T* as() const {
+    return static_cast<T*>(data);
+  }
 };
 
 // IEEE half <-> float, round to nearest even. Shared by every CPU path.
