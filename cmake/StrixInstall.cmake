@@ -47,9 +47,25 @@ if(TARGET strixc)
   set(CPACK_COMPONENT_CONVERTER_DESCRIPTION "Strix converter strixc (ONNX to .strix)")
 endif()
 
+if(TARGET gststrix)
+  # The plugin goes where GStreamer looks for plugins under this prefix
+  # (/usr -> /usr/lib/<multiarch>/gstreamer-1.0); the metadata library and its header are
+  # for applications that read results from a pad probe or an appsink.
+  set_target_properties(gststrix PROPERTIES INSTALL_RPATH "$ORIGIN/..")
+  install(TARGETS gststrix LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/gstreamer-1.0
+          COMPONENT plugin)
+  install(TARGETS strix_gst LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT plugin
+          NAMELINK_COMPONENT dev)
+  install(DIRECTORY ${PROJECT_SOURCE_DIR}/pipeline/include/strix/gst
+          DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/strix COMPONENT dev FILES_MATCHING PATTERN "*.h")
+  set_property(GLOBAL APPEND PROPERTY STRIX_SDK_COMPONENTS plugin)
+  set(CPACK_DEBIAN_PLUGIN_PACKAGE_NAME strix-gstreamer-plugin)
+  set(CPACK_COMPONENT_PLUGIN_DESCRIPTION "Strix GStreamer plugin (strixclassify, strixoverlay, ...)")
+endif()
+
 # `cmake --build B --target strix_sdk` builds exactly what `cmake --install B` installs.
 add_custom_target(strix_sdk)
-foreach(target strix strix_cli strixc)
+foreach(target strix strix_cli strixc gststrix strix_gst)
   if(TARGET ${target})
     add_dependencies(strix_sdk ${target})
   endif()
