@@ -64,16 +64,32 @@ Status convert_to_fp16(Graph& g) {
       if (cast->to == fb::DType::F32 && !g.is_graph_output(n.outputs[0])) cast->to = fb::DType::F16;
     }
   }
+  // A Reshape from a graph input straight to a graph output (the importer's copy for an ONNX
+  // output that is the input's value) stays f32: it moves bytes, and f16 would round them.
+  std::vector<bool> f32_copy(g.nodes.size(), false);
+  std::vector<bool> is_input(g.tensors.size(), false);
+  for (int t : g.inputs) is_input[t] = true;
+  for (size_t k = 0; k < g.nodes.size(); ++k) {
+    const Node& n = g.nodes[k];
+    f32_copy[k] = n.op == fb::OpType::Reshape && n.inputs.size() == 1 && n.inputs[0] >= 0 &&
+                  is_input[n.inputs[0]] && g.is_graph_output(n.outputs[0]) &&
+                  g.tensors[n.inputs[0]].dtype == DType::kF32;
+  }
   std::vector<Node> prologue;
   for (int input : g.inputs) {
     Tensor& in = g.tensors[input];
     if (in.dtype != DType::kF32) continue;
+    // An input read by no node but f32 copies needs no f16 copy.
+    bool read = false;
+    for (size_t k = 0; k < g.nodes.size(); ++k)
+      for (int i : g.nodes[k].inputs) read = read || (i == input && !f32_copy[k]);
+    if (!read) continue;
     Tensor half = Tensor::activation(in.name + "_f16", DType::kF16, in.shape);
     int h = g.add_tensor(std::move(half));
     // Redirect node uses only: a graph input that is also an output stays as it is.
-    for (Node& n : g.nodes)
-      for (int& i : n.inputs)
-        if (i == input) i = h;
+    for (size_t k = 0; k < g.nodes.size(); ++k)
+      for (int& i : g.nodes[k].inputs)
+        if (i == input && !f32_copy[k]) i = h;
     CastOptions to16;
     to16.to = fb::DType::F16;
     prologue.push_back(
@@ -83,6 +99,7 @@ Status convert_to_fp16(Graph& g) {
     Tensor& out = g.tensors[output];
     int p = g.producer(output);
     if (out.dtype != DType::kF32 || p < 0) continue;
+    if (static_cast<size_t>(p) < f32_copy.size() && f32_copy[p]) continue;
     const auto* cast = std::get_if<CastOptions>(&g.nodes[p].options);
     if (cast != nullptr && cast->to == fb::DType::F32) continue;  // already casts to f32
     // The producer writes an f16 copy; a Cast restores the f32 output under its own name.

@@ -5,8 +5,8 @@ Usage: make_operators_md.py --results BUILD/tests/conformance/results.json --out
 
 The table has one row per ONNX op that the converter imports (the claimed ops): the opsets
 and input dtypes of its node test cases, the cases passed/total for each precision, and the
-kernels the passing fp32 cases ran on. Every case that does not pass is listed below the
-table with the converter's or the comparison's message.
+backends and kernels ("backend: kernel") the passing fp32 cases ran on. Every case that does
+not pass is listed below the table with the converter's or the comparison's message.
 """
 import argparse
 import json
@@ -26,9 +26,6 @@ KNOWN_CAUSES = {
         "FP16 data limit: the inputs 10000..10003 are one half-precision value (spacing 8)",
     "test_logsoftmax_large_number":
         "FP16 data limit: the inputs 10000..10003 are one half-precision value (spacing 8)",
-    "test_reshape_allowzero_reordered":
-        "converter: the inferred shape [3,4,0] (allowzero=1, zero-size tensor) is written to "
-        "ReshapeOptions, where 0 means 'copy the input dim'",
 }
 
 
@@ -137,7 +134,7 @@ def main():
       "data fits).")
     w("")
     header = ["op", "opsets", "dtypes"] + ["%s passed/total" % PRECISION_TITLE[p]
-                                           for p in precisions] + ["kernels (FP32)"]
+                                           for p in precisions] + ["backend: kernel (FP32)"]
     w("| " + " | ".join(header) + " |")
     w("|" + "|".join("---" for _ in header) + "|")
     for op, op_cases in per_op.items():

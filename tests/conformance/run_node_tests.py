@@ -240,7 +240,9 @@ def run_precision(case, precision, work, strixc, strix, model, inputs, expected)
     if rc != 0:
         return result("fail", "inspect", describe_rc(rc, err))
     info = json.loads(out)
-    kernels = sorted({n.get("kernel", "") for n in info["nodes"]} - {""})
+    # "backend: kernel" of each node ("cpu: binary_f32_avx512", "cpu-ref: cast_f32_to_f16").
+    kernels = sorted({"%s: %s" % (n["backend"], n["kernel"]) if n.get("backend") else
+                      n.get("kernel", "") for n in info["nodes"]} - {""})
     engine_error = info.get("activation_memory", {}).get("engine_error", "")
 
     cmd = [strix, "run", strix_path, "--output-dir", os.path.join(work, "out")]

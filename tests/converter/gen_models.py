@@ -18,6 +18,7 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 F = TensorProto.FLOAT
+I32 = TensorProto.INT32
 I64 = TensorProto.INT64
 
 
@@ -31,13 +32,17 @@ class Suite:
         return np.random.default_rng(zlib.crc32(name.encode()))
 
     def add(self, name, nodes, inputs, outputs, inits=(), opset=13, batch=None, tol=None,
-            fp16=True, input_data=None, value_range=(-2.0, 2.0)):
+            fp16=True, input_data=None, value_range=(-2.0, 2.0), int32_inputs=()):
         """inputs: [(name, dims)] of f32 graph inputs ('N' in dims = dynamic batch).
-        batch: the batch the runner uses for a dynamic model (strix run --batch)."""
+        batch: the batch the runner uses for a dynamic model (strix run --batch).
+        int32_inputs: names of inputs that are int32 instead (random integers in value_range)."""
         rng = self.rng(name)
-        g_inputs = [helper.make_tensor_value_info(n, F, d) for n, d in inputs]
-        g_outputs = [helper.make_tensor_value_info(o[0], F, o[1]) if isinstance(o, tuple)
-                     else helper.make_tensor_value_info(o, F, None) for o in outputs]
+        g_inputs = [helper.make_tensor_value_info(n, I32 if n in int32_inputs else F, d)
+                    for n, d in inputs]
+        # outputs: names, (name, dims) or (name, dims, elem_type).
+        g_outputs = [helper.make_tensor_value_info(o[0], o[2] if len(o) > 2 else F, o[1])
+                     if isinstance(o, tuple) else helper.make_tensor_value_info(o, F, None)
+                     for o in outputs]
         inits = [numpy_helper.from_array(np.asarray(v), k) for k, v in inits]
         graph = helper.make_graph(nodes, name, g_inputs, g_outputs, initializer=inits)
         model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)],
@@ -52,6 +57,9 @@ class Suite:
             dims = [batch if x == "N" else x for x in d]
             if input_data and n in input_data:
                 arr = np.asarray(input_data[n], dtype=np.float32)
+            elif n in int32_inputs:
+                arr = rng.integers(int(value_range[0]), int(value_range[1]) + 1,
+                                   size=dims).astype(np.int32)
             else:
                 arr = rng.uniform(*value_range, size=dims).astype(np.float32)
             p = os.path.join(self.out, f"{name}.{n}.npy")
@@ -112,6 +120,11 @@ def conv_cases(s):
     s.add("conv_transpose_output_shape",
           [n("ConvTranspose", ["x", "w"], ["y"], strides=[2, 2], output_shape=[10, 12])],
           [("x", [1, 2, 5, 6])], ["y"], [("w", w(r, 2, 4, 2, 2))])
+    # output_shape one row and one column larger than the natural 13x9 output: the importer
+    # maps it to output_padding [1, 1] (< strides [3, 2]), as ONNX Runtime computes it.
+    s.add("conv_transpose_output_shape_padded",
+          [n("ConvTranspose", ["x", "w", "b"], ["y"], strides=[3, 2], output_shape=[14, 10])],
+          [("x", [1, 2, 4, 4])], ["y"], [("w", w(r, 2, 3, 4, 3)), ("b", w(r, 3))])
     s.add("conv_transpose_group", [n("ConvTranspose", ["x", "w"], ["y"], group=2, strides=[1, 2])],
           [("x", [1, 4, 5, 5])], ["y"], [("w", w(r, 4, 1, 3, 3))], opset=11)
 
@@ -188,6 +201,10 @@ def binary_cases(s):
               [("a", [2, 3, 1, 5]), ("b", [4, 1])], ["y"], value_range=(0.5, 2.0))
     s.add("bin_pow_const", [const("p", np.float32(2.0)), n("Pow", ["x", "p"], ["y"])],
           [("x", [3, 5])], ["y"])
+    # Pow(float, int32) with the exponent computed at run time: a Cast to f32 goes in front.
+    s.add("bin_pow_runtime_int32_exponent", [n("Pow", ["x", "p"], ["y"])],
+          [("x", [3, 1, 7]), ("p", [2, 7])], ["y"], opset=15, value_range=(-3, 3),
+          int32_inputs=("p",), input_data={"x": np.linspace(0.5, 2.0, 21).reshape(3, 1, 7)})
     s.add("bin_add_const_rhs", [n("Add", ["x", "c"], ["y"])], [("x", [1, 3, 4, 4])], ["y"],
           [("c", w(r, 3, 1, 1))])
     s.add("bin_sum_variadic", [n("Sum", ["a", "b", "c"], ["y"])],
@@ -275,6 +292,15 @@ def tensor_cases(s):
           value_range=(-20, 20), fp16=False)
     s.add("identity_dropout", [n("Identity", ["x"], ["a"]), n("Dropout", ["a"], ["b"]),
                                n("Relu", ["b"], ["y"])], [("x", [2, 5])], ["y"])
+    # Graph outputs that are the same value as the graph input (or as another output) keep
+    # their ONNX names: the runner reads each output by name.
+    s.add("outputs_aliasing_input",
+          [n("Identity", ["x"], ["y"]), n("Dropout", ["x"], ["d"]), n("Sum", ["x"], ["s"]),
+           n("ReduceSum", ["x"], ["r"], noop_with_empty_axes=1),
+           n("Cast", ["x"], ["c"], to=TensorProto.DOUBLE), n("Relu", ["x"], ["p"]),
+           n("Identity", ["p"], ["q"])],
+          [("x", ["N", 3, 5])],
+          ["y", "d", "s", "r", ("c", ["N", 3, 5], TensorProto.DOUBLE), "p", "q"], batch=2)
     s.add("reduce_mean_keep", [n("ReduceMean", ["x"], ["y"], axes=[2, 3])], [("x", ["N", 3, 4, 5])],
           ["y"], batch=2)
     s.add("reduce_max_nokeep", [n("ReduceMax", ["x"], ["y"], axes=[1], keepdims=0)],
@@ -376,6 +402,54 @@ def error_cases(s):
     s.add_error("err_conv3d", path, ["node 0 'Conv_y' (Conv, opset 13)", "2-D"])
 
 
+def small_model(path, nodes, inputs, outputs, inits=(), opset=13):
+    """inputs/outputs: [(name, elem_type, dims)]."""
+    graph = helper.make_graph(nodes, os.path.basename(path),
+                              [helper.make_tensor_value_info(*i) for i in inputs],
+                              [helper.make_tensor_value_info(*o) for o in outputs],
+                              initializer=[numpy_helper.from_array(np.asarray(v), k)
+                                           for k, v in inits])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    model.ir_version = 7 if opset < 15 else 8
+    onnx.checker.check_model(model)
+    onnx.save(model, path)
+    return path
+
+
+def runtime_limit_error_cases(s):
+    """What the runtime lacks is named by the importer (StatusCode unsupported), not by the
+    compile check of the converted model."""
+    out = s.out
+    # Reshape to a zero-size tensor (allowzero=1): ReshapeOptions reads 0 as "copy the dim".
+    path = small_model(os.path.join(out, "err_reshape_zero_size.onnx"),
+                       [const("sh", np.array([3, 4, 0], np.int64)),
+                        n("Reshape", ["x", "sh"], ["y"], allowzero=1)],
+                       [("x", F, [0, 3, 4])], [("y", F, [3, 4, 0])], opset=14)
+    s.add_error("err_reshape_zero_size", path,
+                ["unsupported", "(Reshape, opset 14)", "[3x4x0]",
+                 "zero-size tensors are not supported"])
+    path = small_model(os.path.join(out, "err_clip_int8.onnx"), [n("Clip", ["x"], ["y"])],
+                       [("x", TensorProto.INT8, [3, 5])], [("y", TensorProto.INT8, [3, 5])])
+    s.add_error("err_clip_int8", path,
+                ["unsupported", "(Clip, opset 13)",
+                 "Clip on i8 input at run time is not supported"])
+    path = small_model(os.path.join(out, "err_maxpool_uint8.onnx"),
+                       [n("MaxPool", ["x"], ["y"], kernel_shape=[2, 2])],
+                       [("x", TensorProto.UINT8, [1, 1, 5, 5])],
+                       [("y", TensorProto.UINT8, [1, 1, 4, 4])], opset=12)
+    s.add_error("err_maxpool_uint8", path,
+                ["unsupported", "(MaxPool, opset 12)",
+                 "MaxPool on u8 input at run time is not supported"])
+    # output_shape 9x8 is 2 rows larger than the natural 7x7: output_padding 2 >= stride 2.
+    path = small_model(os.path.join(out, "err_conv_transpose_output_shape.onnx"),
+                       [n("ConvTranspose", ["x", "w"], ["y"], strides=[2, 2],
+                          output_shape=[9, 8])],
+                       [("x", F, [1, 1, 3, 3])], [("y", F, [1, 1, 9, 8])],
+                       [("w", np.ones((1, 1, 3, 3), np.float32))], opset=11)
+    s.add_error("err_conv_transpose_output_shape", path,
+                ["unsupported", "output_shape needs negative padding (-2) along axis 0"])
+
+
 def main():
     out = sys.argv[1]
     s = Suite(out)
@@ -388,6 +462,7 @@ def main():
     tensor_cases(s)
     resize_cases(s)
     error_cases(s)
+    runtime_limit_error_cases(s)
     s.write()
     print(f"gen_models.py: {len(s.cases)} cases in {out}")
 

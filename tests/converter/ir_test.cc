@@ -98,6 +98,43 @@ TEST(ConverterIr, Fp16KeepsF32InputsAndOutputs) {
   EXPECT_LT(err, 1e-3);
 }
 
+// Input x is also graph output 'x_out' through its own copy (a Reshape), input z is read by
+// no node and is an output itself: FP16 adds no Cast (the copy stays f32, exact), and a
+// Relu reading x gets the one f16 Cast of x.
+TEST(ConverterIr, Fp16CastsOnlyInputsThatNodesRead) {
+  Graph g;
+  int x = g.add_tensor(Tensor::activation("x", DType::kF32, {-1, 3}));
+  int z = g.add_tensor(Tensor::activation("z", DType::kF32, {2, 3}));
+  int y = g.add_tensor(Tensor::activation("x_out", DType::kF32, {-1, 3}));
+  g.inputs = {x, z};
+  g.outputs = {y, z};
+  g.add_node({"copy", fb::OpType::Reshape, ReshapeOptions{{0, 0}}, {x}, {y}, {"Identity_0"}});
+  Graph only_copy = g;
+  ASSERT_TRUE(convert_to_fp16(only_copy).ok());
+  ASSERT_EQ(only_copy.nodes.size(), 1u);
+  EXPECT_EQ(only_copy.nodes[0].op, fb::OpType::Reshape);
+  EXPECT_EQ(only_copy.nodes[0].inputs, std::vector<int>{x});
+  EXPECT_EQ(only_copy.nodes[0].outputs, std::vector<int>{y});
+  EXPECT_EQ(only_copy.tensors[y].dtype, DType::kF32);
+  EXPECT_EQ(only_copy.tensors[y].name, "x_out");
+
+  int r = g.add_tensor(Tensor::activation("r", DType::kF32, {-1, 3}));
+  g.outputs.push_back(r);
+  g.add_node({"relu", fb::OpType::Relu, UnaryOptions{}, {x}, {r}, {"Relu_0"}});
+  ASSERT_TRUE(convert_to_fp16(g).ok());
+  int casts_of_x = 0;
+  for (const Node& n : g.nodes) {
+    ASSERT_EQ(n.inputs.size(), 1u);
+    EXPECT_NE(n.inputs[0], z) << n.name << " reads the unread input z";
+    if (n.op == fb::OpType::Cast && n.inputs[0] == x) ++casts_of_x;
+    if (n.op == fb::OpType::Reshape) EXPECT_EQ(n.inputs[0], x) << "the copy reads x in f32";
+  }
+  EXPECT_EQ(casts_of_x, 1);
+  ASSERT_EQ(g.nodes.size(), 4u);  // Cast x -> f16, Reshape, Relu, Cast -> f32 'r'
+  EXPECT_EQ(g.tensors[g.outputs[0]].name, "x_out");
+  EXPECT_EQ(g.tensors[g.outputs[1]].name, "z");
+}
+
 TEST(ConverterIr, NarrowIntegersRangeChecks) {
   Graph g;
   int x = g.add_tensor(Tensor::activation("x", DType::kF32, {4, 3}));

@@ -38,8 +38,10 @@ def main():
     j = json.loads(out)
     meta = j["metadata"]
     failures = []
+    checked = []
 
     def expect(what, got, want):
+        checked.append(what)
         ok = got == want if not isinstance(want, list) or not want or not isinstance(want[0], float) \
             else len(got) == len(want) and all(abs(a - b) < 1e-6 for a, b in zip(got, want))
         print(("PASS " if ok else "FAIL ") + f"{what}: {got!r}" + ("" if ok else f" (expected {want!r})"))
@@ -63,7 +65,11 @@ def main():
     expect("created_utc set", len(prov["created_utc"]) == 20 and prov["created_utc"].endswith("Z"), True)
     expect("nodes have source names", all(n["source_nodes"] for n in j["nodes"]), True)
     expect("arena reported", j["activation_memory"].get("arena_bytes", 0) > 0, True)
-    print(f"{15 - len(failures)} passed, {len(failures)} failed")
+    # Each node names the backend that runs it (EngineReport NodeReport::backend).
+    expect("node backends", sorted({n.get("backend", "") for n in j["nodes"]} - {"cpu", "cpu-ref"}),
+           [])
+    expect("every node has a backend", all(n.get("backend") for n in j["nodes"]), True)
+    print(f"{len(checked) - len(failures)} passed, {len(failures)} failed")
     return 1 if failures else 0
 
 

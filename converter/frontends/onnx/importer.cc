@@ -398,6 +398,7 @@ Status Importer::import_nodes() {
 }
 
 Status Importer::make_outputs() {
+  const onnx::GraphProto& g = graph();
   std::set<int> taken(graph_.inputs.begin(), graph_.inputs.end());
   for (const auto& out : graph().output()) {
     auto it = tensors_.find(out.name());
@@ -411,9 +412,30 @@ Status Importer::make_outputs() {
                     model_label() + ": output '" + out.name() + "' is not produced by any node");
     }
     int t = it->second;
-    // An output reached through Identity keeps the ONNX output's name.
-    if (graph_.tensors[t].name != out.name() && !taken.count(t))
-      graph_.tensors[t].name = out.name();
+    if (graph_.tensors[t].name != out.name()) {
+      if (!taken.count(t)) {
+        // An output reached through Identity keeps the ONNX output's name.
+        graph_.tensors[t].name = out.name();
+      } else {
+        // The output is the same value as a graph input or an earlier output (Identity,
+        // Dropout, one-input Sum, no-op ReduceSum, Cast to the same type): a Reshape to the
+        // same shape (0 copies each dim) gives it its own tensor under the ONNX name.
+        const ir::DType dtype = graph_.tensors[t].dtype;
+        const std::vector<int64_t> shape = graph_.tensors[t].shape;
+        int copy = graph_.add_tensor(ir::Tensor::activation(out.name(), dtype, shape));
+        ir::Node n;
+        n.name = out.name() + "_copy";
+        n.op = fb::OpType::Reshape;
+        n.options = ir::ReshapeOptions{std::vector<int64_t>(shape.size(), 0)};
+        n.inputs = {t};
+        n.outputs = {copy};
+        for (const auto& node : g.node())
+          for (const std::string& o : node.output())
+            if (o == out.name()) n.source_nodes.push_back(node.name());
+        graph_.add_node(std::move(n));
+        t = copy;
+      }
+    }
     taken.insert(t);
     graph_.outputs.push_back(t);
   }

@@ -36,6 +36,25 @@ Result<int> float_input(NodeContext& ctx, int i) {
   return ctx.input(i);
 }
 
+// Ops that move bytes and run on every dtype; every other op computes in float only (an
+// integer tensor at run time is a quantized one in Strix, never a plain ONNX integer).
+bool moves_bytes(fb::OpType op) {
+  switch (op) {
+    case fb::OpType::Reshape:
+    case fb::OpType::Flatten:
+    case fb::OpType::Squeeze:
+    case fb::OpType::Unsqueeze:
+    case fb::OpType::Concat:
+    case fb::OpType::Split:
+    case fb::OpType::Slice:
+    case fb::OpType::Gather:
+    case fb::OpType::Transpose:
+    case fb::OpType::Pad:
+    case fb::OpType::Cast: return true;
+    default: return false;
+  }
+}
+
 Status simple_op(NodeContext& ctx, fb::OpType op, ir::Options options, int num_inputs) {
   std::vector<int> inputs;
   for (int i = 0; i < num_inputs && i < ctx.num_inputs(); ++i) {
@@ -45,6 +64,13 @@ Status simple_op(NodeContext& ctx, fb::OpType op, ir::Options options, int num_i
     }
     STRIX_ASSIGN_OR_RETURN(t, ctx.input(i));
     inputs.push_back(t);
+  }
+  if (!inputs.empty() && inputs[0] >= 0 && !moves_bytes(op)) {
+    ir::DType dt = ctx.imp.ir().tensors[inputs[0]].dtype;
+    if (!ir::is_float(dt))
+      return ctx.error(StatusCode::kUnsupported,
+                       "%s on %s input at run time is not supported (float only)",
+                       ctx.node.op_type().c_str(), ir::dtype_name(dt));
   }
   while (!inputs.empty() && inputs.back() < 0) inputs.pop_back();
   STRIX_ASSIGN_OR_RETURN(y, ctx.output(0));
@@ -133,6 +159,18 @@ Status import_binary(NodeContext& ctx) {
   if (!ir::is_float(ctx.imp.ir().tensors[y].dtype))
     return ctx.error(StatusCode::kUnsupported, "integer %s at run time is not supported",
                      ctx.node.op_type().c_str());
+  // Pow(float X, integer Y) (T2 may differ from T1): the run-time exponent is cast to f32.
+  if (op == O::Pow && operands.size() == 2) {
+    const ir::Tensor& e = ctx.imp.ir().tensors[operands[1]];
+    if (!ir::is_float(e.dtype)) {
+      int f = ctx.imp.ir().add_tensor(
+          ir::Tensor::activation(e.name + "_f32", ir::DType::kF32, e.shape));
+      ir::CastOptions o;
+      o.to = fb::DType::F32;
+      ctx.add(O::Cast, o, {operands[1]}, {f}, "_exponent_to_f32");
+      operands[1] = f;
+    }
+  }
   if (operands.size() == 1) {
     ctx.alias_output(0, operands[0]);
     return Status();

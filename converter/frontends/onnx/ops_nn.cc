@@ -107,14 +107,22 @@ Status import_conv_transpose(NodeContext& ctx) {
   if (w.padding == fb::PaddingMode::Valid) o.pads = {0, 0, 0, 0};
   if (!out_shape.empty()) {
     // ONNX: total = stride * (in - 1) + output_padding + (k - 1) * d + 1 - out, split with
-    // the odd pixel at the end for SAME_UPPER and at the beginning otherwise.
+    // the odd pixel at the end for SAME_UPPER and at the beginning otherwise. An output_shape
+    // larger than the natural output (total < 0) appends zero rows/columns at the end, as
+    // ONNX Runtime does: output_padding grows by -total, allowed while it stays below the
+    // stride.
     for (int a = 0; a < 2; ++a) {
       int64_t total = o.strides[a] * (x_shape[2 + a] - 1) + o.output_padding[a] +
                       (o.kernel[a] - 1) * o.dilations[a] + 1 - out_shape[a];
+      if (total < 0 && o.output_padding[a] - total < o.strides[a]) {
+        o.output_padding[a] = static_cast<int>(o.output_padding[a] - total);
+        total = 0;
+      }
       if (total < 0)
         return ctx.error(StatusCode::kUnsupported,
-                         "output_shape needs negative padding (%lld) along axis %d",
-                         static_cast<long long>(total), a);
+                         "output_shape needs negative padding (%lld) along axis %d, more than "
+                         "output_padding below the stride %d can give",
+                         static_cast<long long>(total), a, o.strides[a]);
       int64_t small = total / 2, big = total - total / 2;
       bool upper = w.padding == fb::PaddingMode::SameUpper;
       o.pads[a] = static_cast<int>(upper ? small : big);

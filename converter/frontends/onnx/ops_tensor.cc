@@ -124,6 +124,16 @@ Status import_reshape(NodeContext& ctx) {
       return ctx.error(StatusCode::kUnsupported,
                        "the output shape %s is not known at conversion time",
                        dims_string(spec).c_str());
+  // ReshapeOptions.shape reads 0 as "copy the input dim", so a zero-size result (allowzero=1,
+  // or a 0 copied from a zero-size input) cannot be written. A non-allowzero 0 in the ONNX
+  // shape input is already resolved to the input's dim by shape inference.
+  for (int64_t d : spec)
+    if (d == 0)
+      return ctx.error(StatusCode::kUnsupported,
+                       "the output shape %s is zero-size (allowzero=%lld); zero-size tensors are "
+                       "not supported by Reshape",
+                       dims_string(spec).c_str(),
+                       static_cast<long long>(ctx.attr_int("allowzero", 0)));
   std::vector<int64_t> merged = ctx.output_shape(0);
   int dynamic = 0;
   for (size_t d = 0; d < spec.size(); ++d) {

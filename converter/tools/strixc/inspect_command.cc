@@ -131,7 +131,10 @@ json build(const std::string& path, const Model& model, const EngineReport* repo
     jn["inputs"] = ins;
     jn["outputs"] = outs;
     jn["source_nodes"] = sources;
-    if (report != nullptr && n < report->nodes.size()) jn["kernel"] = report->nodes[n].kernel;
+    if (report != nullptr && n < report->nodes.size()) {
+      jn["backend"] = report->nodes[n].backend;
+      jn["kernel"] = report->nodes[n].kernel;
+    }
     nodes.push_back(jn);
   }
   j["nodes"] = nodes;
