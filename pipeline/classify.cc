@@ -112,12 +112,8 @@ struct _GstStrixClassify {
 G_DEFINE_TYPE(GstStrixClassify, gst_strix_classify, GST_TYPE_BASE_TRANSFORM);
 GST_ELEMENT_REGISTER_DEFINE(strixclassify, "strixclassify", GST_RANK_NONE, GST_TYPE_STRIX_CLASSIFY);
 
-static GstStaticPadTemplate sink_template =
-    GST_STATIC_PAD_TEMPLATE("sink", GST_PAD_SINK, GST_PAD_ALWAYS,
-                            GST_STATIC_CAPS(GST_VIDEO_CAPS_MAKE(STRIX_GST_VIDEO_FORMATS)));
-static GstStaticPadTemplate src_template =
-    GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS,
-                            GST_STATIC_CAPS(GST_VIDEO_CAPS_MAKE(STRIX_GST_VIDEO_FORMATS)));
+static GstStaticPadTemplate sink_template = STRIX_GST_VIDEO_PAD_TEMPLATE("sink", GST_PAD_SINK);
+static GstStaticPadTemplate src_template = STRIX_GST_VIDEO_PAD_TEMPLATE("src", GST_PAD_SRC);
 
 static void gst_strix_classify_set_property(GObject* object, guint prop_id, const GValue* value,
                                             GParamSpec* pspec) {

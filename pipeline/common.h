@@ -27,6 +27,11 @@ G_END_DECLS
 
 // The raw video formats the inference elements accept, as a caps string.
 #define STRIX_GST_VIDEO_FORMATS "{ RGB, BGR, RGBx, BGRx, RGBA, BGRA, NV12, I420, GRAY8 }"
+// An always-present static pad template ("sink"/"src", GST_PAD_SINK/GST_PAD_SRC) for raw
+// video in STRIX_GST_VIDEO_FORMATS.
+#define STRIX_GST_VIDEO_PAD_TEMPLATE(name, direction)      \
+  GST_STATIC_PAD_TEMPLATE(name, direction, GST_PAD_ALWAYS, \
+                          GST_STATIC_CAPS(GST_VIDEO_CAPS_MAKE(STRIX_GST_VIDEO_FORMATS)))
 
 namespace strix::gst {
 

@@ -44,12 +44,8 @@ struct _GstStrixOverlay {
 G_DEFINE_TYPE(GstStrixOverlay, gst_strix_overlay, GST_TYPE_VIDEO_FILTER);
 GST_ELEMENT_REGISTER_DEFINE(strixoverlay, "strixoverlay", GST_RANK_NONE, GST_TYPE_STRIX_OVERLAY);
 
-static GstStaticPadTemplate sink_template =
-    GST_STATIC_PAD_TEMPLATE("sink", GST_PAD_SINK, GST_PAD_ALWAYS,
-                            GST_STATIC_CAPS(GST_VIDEO_CAPS_MAKE(STRIX_GST_VIDEO_FORMATS)));
-static GstStaticPadTemplate src_template =
-    GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS,
-                            GST_STATIC_CAPS(GST_VIDEO_CAPS_MAKE(STRIX_GST_VIDEO_FORMATS)));
+static GstStaticPadTemplate sink_template = STRIX_GST_VIDEO_PAD_TEMPLATE("sink", GST_PAD_SINK);
+static GstStaticPadTemplate src_template = STRIX_GST_VIDEO_PAD_TEMPLATE("src", GST_PAD_SRC);
 
 static void gst_strix_overlay_set_property(GObject* object, guint prop_id, const GValue* value,
                                            GParamSpec* pspec) {

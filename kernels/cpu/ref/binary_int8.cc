@@ -3,24 +3,10 @@
 #include <cmath>
 
 #include "kernels/cpu/ref/binary.h"
+#include "kernels/cpu/ref/int8_params.h"
 
 namespace strix::kernels::ref {
 namespace {
-
-Status add_quant_of(const PrepareArgs& args, const KTensor& t, float* scale, int32_t* zp) {
-  const Quantization* q = t.quant;
-  if (q == nullptr || q->scales.size() != 1 || q->zero_points.size() > 1)
-    return node_error(args, StatusCode::kUnsupported,
-                      "int8 tensor '%s' must be quantized per tensor (one scale)", t.name.c_str());
-  *scale = q->scales[0];
-  int64_t z = q->zero_points.empty() ? 0 : q->zero_points[0];
-  if (!(*scale > 0.f) || !std::isfinite(*scale) || z < -128 || z > 127)
-    return node_error(args, StatusCode::kCorruptModel,
-                      "tensor '%s' has an invalid int8 quantization (scale %g, zero point %lld)",
-                      t.name.c_str(), *scale, static_cast<long long>(z));
-  *zp = static_cast<int32_t>(z);
-  return Status();
-}
 
 class AddI8Kernel : public Kernel {
  public:
@@ -70,9 +56,9 @@ Result<std::unique_ptr<Kernel>> make_add_i8(const PrepareArgs& args) {
                       out.name.c_str(), dtype_name(out.dtype));
   float sa = 0, sb = 0, so = 0;
   int32_t za = 0, zb = 0, zo = 0;
-  STRIX_RETURN_IF_ERROR(add_quant_of(args, *args.inputs[0], &sa, &za));
-  STRIX_RETURN_IF_ERROR(add_quant_of(args, *args.inputs[1], &sb, &zb));
-  STRIX_RETURN_IF_ERROR(add_quant_of(args, out, &so, &zo));
+  STRIX_RETURN_IF_ERROR(int8_tensor_quant(args, *args.inputs[0], &sa, &za));
+  STRIX_RETURN_IF_ERROR(int8_tensor_quant(args, *args.inputs[1], &sb, &zb));
+  STRIX_RETURN_IF_ERROR(int8_tensor_quant(args, out, &so, &zo));
 
   const Shape& a = args.inputs[0]->shape;
   const Shape& b = args.inputs[1]->shape;

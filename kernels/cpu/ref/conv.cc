@@ -1,5 +1,6 @@
 #include "kernels/cpu/ref/conv.h"
 
+#include "kernels/cpu/ref/conv_geometry.h"
 #include "kernels/cpu/ref/layer_util.h"
 
 namespace strix::kernels::ref {
@@ -50,32 +51,12 @@ class Conv2DF32 : public Kernel {
 
 Status conv2d_params(const PrepareArgs& args, const fb::Conv2DOptions* o, const Shape& x,
                      const Shape& w, Conv2DParams* p) {
-  const KTensor& xt = *args.inputs[0];
   const KTensor& wt = *args.inputs[1];
-  if (x.rank() != 4)
-    return node_error(args, StatusCode::kShapeMismatch,
-                      "input 0 '%s' must be rank 4 [N,C,H,W], has shape %s", xt.name.c_str(),
-                      x.to_string().c_str());
-  if (w.rank() != 4)
-    return node_error(args, StatusCode::kShapeMismatch,
-                      "weights '%s' must be rank 4 [M,C/group,kH,kW], has shape %s",
-                      wt.name.c_str(), w.to_string().c_str());
-  for (int d = 0; d < 4; ++d) {
-    if (x[d] < 1 || w[d] < 1)
-      return node_error(args, StatusCode::kShapeMismatch,
-                        "input 0 %s and weights %s must have positive dimensions",
-                        x.to_string().c_str(), w.to_string().c_str());
-  }
+  STRIX_RETURN_IF_ERROR(check_conv_shapes(args, x, w, "M,C/group,kH,kW"));
   p->n = x[0], p->c = x[1], p->h = x[2], p->w = x[3];
   p->m = w[0], p->kh = w[2], p->kw = w[3];
   p->group = o ? o->group() : 1;
-  if (p->group < 1)
-    return node_error(args, StatusCode::kCorruptModel, "group %lld must be >= 1",
-                      static_cast<long long>(p->group));
-  if (p->c % p->group != 0)
-    return node_error(args, StatusCode::kShapeMismatch,
-                      "group %lld does not divide the %lld input channels",
-                      static_cast<long long>(p->group), static_cast<long long>(p->c));
+  STRIX_RETURN_IF_ERROR(check_conv_group(args, p->group, p->c));
   if (p->m % p->group != 0)
     return node_error(args, StatusCode::kShapeMismatch,
                       "group %lld does not divide the %lld output channels of weights '%s'",
@@ -89,30 +70,9 @@ Status conv2d_params(const PrepareArgs& args, const fb::Conv2DOptions* o, const 
                       static_cast<long long>(p->c), static_cast<long long>(p->group),
                       static_cast<long long>(p->c / p->group));
 
-  int64_t kernel[2], strides[2], dilations[2], pads[4];
-  STRIX_RETURN_IF_ERROR(read_ints(args, o ? o->kernel() : nullptr, "kernel", 2, -1, kernel));
-  STRIX_RETURN_IF_ERROR(read_ints(args, o ? o->strides() : nullptr, "strides", 2, 1, strides));
-  STRIX_RETURN_IF_ERROR(
-      read_ints(args, o ? o->dilations() : nullptr, "dilations", 2, 1, dilations));
-  STRIX_RETURN_IF_ERROR(read_ints(args, o ? o->pads() : nullptr, "pads", 4, 0, pads));
-  if (kernel[0] != -1 && (kernel[0] != p->kh || kernel[1] != p->kw))
-    return node_error(args, StatusCode::kShapeMismatch,
-                      "kernel [%lld, %lld] does not match weights '%s' %s",
-                      static_cast<long long>(kernel[0]), static_cast<long long>(kernel[1]),
-                      wt.name.c_str(), w.to_string().c_str());
-  for (int i = 0; i < 2; ++i) {
-    if (strides[i] < 1)
-      return node_error(args, StatusCode::kCorruptModel, "stride %lld must be >= 1",
-                        static_cast<long long>(strides[i]));
-    if (dilations[i] < 1)
-      return node_error(args, StatusCode::kCorruptModel, "dilation %lld must be >= 1",
-                        static_cast<long long>(dilations[i]));
-  }
-  for (int i = 0; i < 4; ++i) {
-    if (pads[i] < 0)
-      return node_error(args, StatusCode::kCorruptModel, "pad %lld must be >= 0",
-                        static_cast<long long>(pads[i]));
-  }
+  ConvWindow win;
+  STRIX_RETURN_IF_ERROR(read_conv_window(args, o, w, &win));
+  const int64_t* pads = win.pads;
   fb::PaddingMode mode = o ? o->padding() : fb::PaddingMode::Explicit;
   if (mode < fb::PaddingMode::MIN || mode > fb::PaddingMode::MAX)
     return node_error(args, StatusCode::kCorruptModel, "unknown padding mode %d",
@@ -121,8 +81,8 @@ Status conv2d_params(const PrepareArgs& args, const fb::Conv2DOptions* o, const 
     return node_error(args, StatusCode::kCorruptModel,
                       "pads must be empty or zero when padding is %s",
                       fb::EnumNamePaddingMode(mode));
-  p->stride_h = strides[0], p->stride_w = strides[1];
-  p->dilation_h = dilations[0], p->dilation_w = dilations[1];
+  p->stride_h = win.strides[0], p->stride_w = win.strides[1];
+  p->dilation_h = win.dilations[0], p->dilation_w = win.dilations[1];
   p->pad_top = pads[0], p->pad_left = pads[1], p->pad_bottom = pads[2], p->pad_right = pads[3];
   STRIX_RETURN_IF_ERROR(conv_axis(args, "height", p->h, p->kh, p->stride_h, p->dilation_h, mode,
                                   &p->pad_top, &p->pad_bottom, &p->oh));
@@ -145,15 +105,7 @@ void conv2d_f32(const Conv2DParams& p, const ActivationParams& act, const float*
           for (int64_t ic = 0; ic < cg; ++ic) {
             const float* x_ic = x + (b * p.c + g * cg + ic) * p.h * p.w;
             const float* w_ic = w_oc + ic * p.kh * p.kw;
-            for (int64_t ky = 0; ky < p.kh; ++ky) {
-              const int64_t iy = oy * p.stride_h - p.pad_top + ky * p.dilation_h;
-              if (iy < 0 || iy >= p.h) continue;
-              for (int64_t kx = 0; kx < p.kw; ++kx) {
-                const int64_t ix = ox * p.stride_w - p.pad_left + kx * p.dilation_w;
-                if (ix < 0 || ix >= p.w) continue;
-                acc += x_ic[iy * p.w + ix] * w_ic[ky * p.kw + kx];
-              }
-            }
+            for_each_conv_tap(p, x_ic, w_ic, oy, ox, [&](float xv, float wv) { acc += xv * wv; });
           }
           y_oc[oy * p.ow + ox] = apply_activation(act, acc);
         }
@@ -173,16 +125,7 @@ Result<std::unique_ptr<Kernel>> make_conv2d(const PrepareArgs& args) {
   auto k = std::make_unique<Conv2DF32>();
   STRIX_RETURN_IF_ERROR(
       conv2d_params(args, o, args.inputs[0]->shape, args.inputs[1]->shape, &k->p_));
-  k->has_bias_ = args.inputs.size() > 2 && args.inputs[2] != nullptr;
-  if (k->has_bias_) {
-    STRIX_RETURN_IF_ERROR(expect_constant(args, 2, DType::kF32));
-    const KTensor& b = *args.inputs[2];
-    if (b.shape.rank() != 1 || b.shape[0] != k->p_.m)
-      return node_error(args, StatusCode::kShapeMismatch,
-                        "bias '%s' has shape %s, expected [%lld] (one per output channel)",
-                        b.name.c_str(), b.shape.to_string().c_str(),
-                        static_cast<long long>(k->p_.m));
-  }
+  STRIX_RETURN_IF_ERROR(check_f32_bias(args, k->p_.m, &k->has_bias_));
   STRIX_RETURN_IF_ERROR(fused_activation(args, o ? o->activation() : nullptr, &k->act_));
   const Conv2DParams& p = k->p_;
   STRIX_RETURN_IF_ERROR(set_output_shape(args, 0, Shape{p.n, p.m, p.oh, p.ow}));

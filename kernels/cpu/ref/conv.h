@@ -31,6 +31,23 @@ struct Conv2DParams {
   int64_t group = 1;
 };
 
+// Calls visit(xv, wv) for every tap of output (oy, ox) that falls inside the input plane, with
+// xv the input value of one channel plane x_ic [H, W] and wv the weight of w_ic [kH, kW]; taps
+// in the padding (input 0) are skipped.
+template <typename T, typename Visit>
+void for_each_conv_tap(const Conv2DParams& p, const T* x_ic, const T* w_ic, int64_t oy, int64_t ox,
+                       Visit visit) {
+  for (int64_t ky = 0; ky < p.kh; ++ky) {
+    const int64_t iy = oy * p.stride_h - p.pad_top + ky * p.dilation_h;
+    if (iy < 0 || iy >= p.h) continue;
+    for (int64_t kx = 0; kx < p.kw; ++kx) {
+      const int64_t ix = ox * p.stride_w - p.pad_left + kx * p.dilation_w;
+      if (ix < 0 || ix >= p.w) continue;
+      visit(x_ic[iy * p.w + ix], w_ic[ky * p.kw + kx]);
+    }
+  }
+}
+
 // Validates `options` (may be null) against the shapes of X and W and fills `p`. Every
 // problem comes back as a Status naming it.
 Status conv2d_params(const PrepareArgs& args, const fb::Conv2DOptions* options, const Shape& x,

@@ -35,16 +35,9 @@ void conv2d_i8(const Conv2DParams& p, const QuantParams& q, const int8_t* x, con
           for (int64_t ic = 0; ic < cg; ++ic) {
             const int8_t* x_ic = x + (b * p.c + g * cg + ic) * p.h * p.w;
             const int8_t* w_ic = w_oc + ic * p.kh * p.kw;
-            for (int64_t ky = 0; ky < p.kh; ++ky) {
-              const int64_t iy = oy * p.stride_h - p.pad_top + ky * p.dilation_h;
-              if (iy < 0 || iy >= p.h) continue;
-              for (int64_t kx = 0; kx < p.kw; ++kx) {
-                const int64_t ix = ox * p.stride_w - p.pad_left + kx * p.dilation_w;
-                if (ix < 0 || ix >= p.w) continue;
-                acc += (static_cast<int32_t>(x_ic[iy * p.w + ix]) - q.x_zero_point) *
-                       static_cast<int32_t>(w_ic[ky * p.kw + kx]);
-              }
-            }
+            for_each_conv_tap(p, x_ic, w_ic, oy, ox, [&](int8_t xv, int8_t wv) {
+              acc += (static_cast<int32_t>(xv) - q.x_zero_point) * static_cast<int32_t>(wv);
+            });
           }
           y_oc[oy * p.ow + ox] = static_cast<int8_t>(
               requantize(acc, q.multipliers[oc], q.y_zero_point, q.qmin, q.qmax));

@@ -1,5 +1,6 @@
 #include "kernels/cpu/ref/conv_transpose.h"
 
+#include "kernels/cpu/ref/conv_geometry.h"
 #include "kernels/cpu/ref/layer_util.h"
 
 namespace strix::kernels::ref {
@@ -20,67 +21,29 @@ class ConvTranspose2DF32 : public Kernel {
 
 Status params_from(const PrepareArgs& args, const fb::ConvTranspose2DOptions* o,
                    ConvTranspose2DParams* p) {
-  const KTensor& xt = *args.inputs[0];
   const KTensor& wt = *args.inputs[1];
-  const Shape& x = xt.shape;
+  const Shape& x = args.inputs[0]->shape;
   const Shape& w = wt.shape;
-  if (x.rank() != 4)
-    return node_error(args, StatusCode::kShapeMismatch,
-                      "input 0 '%s' must be rank 4 [N,C,H,W], has shape %s", xt.name.c_str(),
-                      x.to_string().c_str());
-  if (w.rank() != 4)
-    return node_error(args, StatusCode::kShapeMismatch,
-                      "weights '%s' must be rank 4 [C,M/group,kH,kW], has shape %s",
-                      wt.name.c_str(), w.to_string().c_str());
-  for (int d = 0; d < 4; ++d) {
-    if (x[d] < 1 || w[d] < 1)
-      return node_error(args, StatusCode::kShapeMismatch,
-                        "input 0 %s and weights %s must have positive dimensions",
-                        x.to_string().c_str(), w.to_string().c_str());
-  }
+  STRIX_RETURN_IF_ERROR(check_conv_shapes(args, x, w, "C,M/group,kH,kW"));
   p->n = x[0], p->c = x[1], p->h = x[2], p->w = x[3];
   p->kh = w[2], p->kw = w[3];
   p->group = o ? o->group() : 1;
-  if (p->group < 1)
-    return node_error(args, StatusCode::kCorruptModel, "group %lld must be >= 1",
-                      static_cast<long long>(p->group));
-  if (p->c % p->group != 0)
-    return node_error(args, StatusCode::kShapeMismatch,
-                      "group %lld does not divide the %lld input channels",
-                      static_cast<long long>(p->group), static_cast<long long>(p->c));
+  STRIX_RETURN_IF_ERROR(check_conv_group(args, p->group, p->c));
   if (w[0] != p->c)
     return node_error(args, StatusCode::kShapeMismatch,
                       "weights '%s' %s must have %lld (input channels) as dimension 0",
                       wt.name.c_str(), w.to_string().c_str(), static_cast<long long>(p->c));
   p->m = w[1] * p->group;
 
-  int64_t kernel[2], strides[2], dilations[2], pads[4], out_pad[2];
-  STRIX_RETURN_IF_ERROR(read_ints(args, o ? o->kernel() : nullptr, "kernel", 2, -1, kernel));
-  STRIX_RETURN_IF_ERROR(read_ints(args, o ? o->strides() : nullptr, "strides", 2, 1, strides));
-  STRIX_RETURN_IF_ERROR(
-      read_ints(args, o ? o->dilations() : nullptr, "dilations", 2, 1, dilations));
-  STRIX_RETURN_IF_ERROR(read_ints(args, o ? o->pads() : nullptr, "pads", 4, 0, pads));
+  ConvWindow win;
+  STRIX_RETURN_IF_ERROR(read_conv_window(args, o, w, &win));
+  int64_t out_pad[2];
   STRIX_RETURN_IF_ERROR(
       read_ints(args, o ? o->output_padding() : nullptr, "output_padding", 2, 0, out_pad));
-  if (kernel[0] != -1 && (kernel[0] != p->kh || kernel[1] != p->kw))
-    return node_error(args, StatusCode::kShapeMismatch,
-                      "kernel [%lld, %lld] does not match weights '%s' %s",
-                      static_cast<long long>(kernel[0]), static_cast<long long>(kernel[1]),
-                      wt.name.c_str(), w.to_string().c_str());
-  for (int i = 0; i < 4; ++i) {
-    if (pads[i] < 0)
-      return node_error(args, StatusCode::kCorruptModel, "pad %lld must be >= 0",
-                        static_cast<long long>(pads[i]));
-  }
+  const int64_t *strides = win.strides, *dilations = win.dilations, *pads = win.pads;
   const int64_t in[2] = {p->h, p->w}, k[2] = {p->kh, p->kw};
   int64_t out[2];
   for (int i = 0; i < 2; ++i) {
-    if (strides[i] < 1)
-      return node_error(args, StatusCode::kCorruptModel, "stride %lld must be >= 1",
-                        static_cast<long long>(strides[i]));
-    if (dilations[i] < 1)
-      return node_error(args, StatusCode::kCorruptModel, "dilation %lld must be >= 1",
-                        static_cast<long long>(dilations[i]));
     if (out_pad[i] < 0 || (out_pad[i] >= strides[i] && out_pad[i] >= dilations[i]))
       return node_error(args, StatusCode::kCorruptModel,
                         "output_padding %lld must be >= 0 and smaller than the stride %lld or "
@@ -151,16 +114,7 @@ Result<std::unique_ptr<Kernel>> make_conv_transpose2d(const PrepareArgs& args) {
   STRIX_RETURN_IF_ERROR(expect_output_dtype(args, 0, DType::kF32));
   auto k = std::make_unique<ConvTranspose2DF32>();
   STRIX_RETURN_IF_ERROR(params_from(args, o, &k->p_));
-  k->has_bias_ = args.inputs.size() > 2 && args.inputs[2] != nullptr;
-  if (k->has_bias_) {
-    STRIX_RETURN_IF_ERROR(expect_constant(args, 2, DType::kF32));
-    const KTensor& b = *args.inputs[2];
-    if (b.shape.rank() != 1 || b.shape[0] != k->p_.m)
-      return node_error(args, StatusCode::kShapeMismatch,
-                        "bias '%s' has shape %s, expected [%lld] (one per output channel)",
-                        b.name.c_str(), b.shape.to_string().c_str(),
-                        static_cast<long long>(k->p_.m));
-  }
+  STRIX_RETURN_IF_ERROR(check_f32_bias(args, k->p_.m, &k->has_bias_));
   STRIX_RETURN_IF_ERROR(fused_activation(args, o ? o->activation() : nullptr, &k->act_));
   const ConvTranspose2DParams& p = k->p_;
   STRIX_RETURN_IF_ERROR(set_output_shape(args, 0, Shape{p.n, p.m, p.oh, p.ow}));

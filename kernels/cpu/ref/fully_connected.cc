@@ -36,6 +36,20 @@ void fully_connected_f32(const FullyConnectedParams& p, const ActivationParams& 
   }
 }
 
+Status fully_connected_shapes(const PrepareArgs& args, FullyConnectedParams* p, int64_t* kb) {
+  const KTensor& a = *args.inputs[0];
+  const KTensor& b = *args.inputs[1];
+  if (a.shape.rank() != 2 || b.shape.rank() != 2)
+    return node_error(args, StatusCode::kShapeMismatch,
+                      "A '%s' %s and B '%s' %s must both be rank 2", a.name.c_str(),
+                      a.shape.to_string().c_str(), b.name.c_str(), b.shape.to_string().c_str());
+  p->m = p->trans_a ? a.shape[1] : a.shape[0];
+  p->k = p->trans_a ? a.shape[0] : a.shape[1];
+  *kb = p->trans_b ? b.shape[1] : b.shape[0];
+  p->n = p->trans_b ? b.shape[0] : b.shape[1];
+  return Status();
+}
+
 Result<std::unique_ptr<Kernel>> make_fully_connected(const PrepareArgs& args) {
   STRIX_RETURN_IF_ERROR(expect_arity(args, 2, 3, 1));
   if (args.inputs[0]->dtype == DType::kI8) return make_fully_connected_i8(args);
@@ -46,10 +60,6 @@ Result<std::unique_ptr<Kernel>> make_fully_connected(const PrepareArgs& args) {
   STRIX_RETURN_IF_ERROR(expect_output_dtype(args, 0, DType::kF32));
   const KTensor& a = *args.inputs[0];
   const KTensor& b = *args.inputs[1];
-  if (a.shape.rank() != 2 || b.shape.rank() != 2)
-    return node_error(args, StatusCode::kShapeMismatch,
-                      "A '%s' %s and B '%s' %s must both be rank 2", a.name.c_str(),
-                      a.shape.to_string().c_str(), b.name.c_str(), b.shape.to_string().c_str());
   auto k = std::make_unique<FullyConnectedF32>();
   FullyConnectedParams& p = k->p_;
   if (o != nullptr) {
@@ -58,10 +68,8 @@ Result<std::unique_ptr<Kernel>> make_fully_connected(const PrepareArgs& args) {
     p.trans_a = o->trans_a();
     p.trans_b = o->trans_b();
   }
-  p.m = p.trans_a ? a.shape[1] : a.shape[0];
-  p.k = p.trans_a ? a.shape[0] : a.shape[1];
-  const int64_t kb = p.trans_b ? b.shape[1] : b.shape[0];
-  p.n = p.trans_b ? b.shape[0] : b.shape[1];
+  int64_t kb = 0;
+  STRIX_RETURN_IF_ERROR(fully_connected_shapes(args, &p, &kb));
   if (kb != p.k)
     return node_error(args, StatusCode::kShapeMismatch,
                       "inner dimensions differ: op(A) of '%s' %s%s has K = %lld, op(B) of '%s' "

@@ -39,6 +39,11 @@ void fully_connected_f32(const FullyConnectedParams& p, const ActivationParams& 
 void fully_connected_i8(const FullyConnectedParams& p, const QuantParams& q, const int8_t* a,
                         const int8_t* b, const int32_t* bias, int8_t* y);
 
+// Checks that A (input 0) and B (input 1) are rank 2 and fills p->m, p->k (from op(A)) and
+// p->n (from op(B)) as p->trans_a / p->trans_b say; `kb` is op(B)'s K, which the caller
+// compares with p->k.
+Status fully_connected_shapes(const PrepareArgs& args, FullyConnectedParams* p, int64_t* kb);
+
 // Dispatches on input 0's dtype: f32 here, i8 to make_fully_connected_i8.
 Result<std::unique_ptr<Kernel>> make_fully_connected(const PrepareArgs& args);
 Result<std::unique_ptr<Kernel>> make_fully_connected_i8(const PrepareArgs& args);

@@ -57,16 +57,10 @@ Result<std::unique_ptr<Kernel>> make_fully_connected_i8(const PrepareArgs& args)
                         "int8 FullyConnected needs beta 1 with a bias, has %g", o->beta());
     p.trans_b = o->trans_b();
   }
+  int64_t kb = 0;
+  STRIX_RETURN_IF_ERROR(fully_connected_shapes(args, &p, &kb));
   const KTensor& a = *args.inputs[0];
   const KTensor& b = *args.inputs[1];
-  if (a.shape.rank() != 2 || b.shape.rank() != 2)
-    return node_error(args, StatusCode::kShapeMismatch,
-                      "A '%s' %s and B '%s' %s must both be rank 2", a.name.c_str(),
-                      a.shape.to_string().c_str(), b.name.c_str(), b.shape.to_string().c_str());
-  p.m = a.shape[0];
-  p.k = a.shape[1];
-  const int64_t kb = p.trans_b ? b.shape[1] : b.shape[0];
-  p.n = p.trans_b ? b.shape[0] : b.shape[1];
   if (kb != p.k)
     return node_error(args, StatusCode::kShapeMismatch,
                       "inner dimensions differ: A '%s' %s has K = %lld, op(B) of '%s' %s%s has "

@@ -152,4 +152,19 @@ Status int8_quant_params(const PrepareArgs& args, int w_index, int w_axis, int64
   return Status();
 }
 
+Status int8_tensor_quant(const PrepareArgs& args, const KTensor& t, float* scale, int32_t* zp) {
+  const Quantization* q = t.quant;
+  if (q == nullptr || q->scales.size() != 1 || q->zero_points.size() > 1)
+    return node_error(args, StatusCode::kUnsupported,
+                      "int8 tensor '%s' must be quantized per tensor (one scale)", t.name.c_str());
+  *scale = q->scales[0];
+  int64_t z = q->zero_points.empty() ? 0 : q->zero_points[0];
+  if (!(*scale > 0.f) || !std::isfinite(*scale) || z < -128 || z > 127)
+    return node_error(args, StatusCode::kCorruptModel,
+                      "tensor '%s' has an invalid int8 quantization (scale %g, zero point %lld)",
+                      t.name.c_str(), *scale, static_cast<long long>(z));
+  *zp = static_cast<int32_t>(z);
+  return Status();
+}
+
 }  // namespace strix::kernels::ref

@@ -42,4 +42,9 @@ constexpr int64_t kMaxInt8Reduction = 65536;
 Status int8_quant_params(const PrepareArgs& args, int w_index, int w_axis, int64_t channels,
                          int bias_index, const fb::Activation* activation, QuantParams* q);
 
+// The per-tensor quantization of an i8 activation tensor `t` (Pool, Add): exactly one scale,
+// finite and > 0, and a zero point in [-128, 127] (0 when absent). Anything else is
+// kUnsupported (not per tensor) or kCorruptModel (invalid values).
+Status int8_tensor_quant(const PrepareArgs& args, const KTensor& t, float* scale, int32_t* zp);
+
 }  // namespace strix::kernels::ref

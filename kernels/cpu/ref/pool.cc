@@ -130,18 +130,9 @@ Result<std::unique_ptr<Kernel>> make_global_pool(const PrepareArgs& args, bool a
   if (args.inputs[0]->dtype == DType::kI8) return make_global_pool_i8(args, average);
   STRIX_RETURN_IF_ERROR(expect_float_io(args));
   const Shape& in = args.inputs[0]->shape;
-  if (in.rank() < 3)
-    return node_error(args, StatusCode::kShapeMismatch,
-                      "input %s must have rank >= 3 (N, C, spatial...)", in.to_string().c_str());
-  Shape out = in;
-  int64_t spatial = 1;
-  for (int d = 2; d < in.rank(); ++d) {
-    spatial *= in[d];
-    out[d] = 1;
-  }
-  if (spatial <= 0)
-    return node_error(args, StatusCode::kShapeMismatch, "input %s has no spatial elements",
-                      in.to_string().c_str());
+  Shape out;
+  int64_t spatial = 0;
+  STRIX_RETURN_IF_ERROR(global_pool_shape(args, in, &out, &spatial));
   STRIX_RETURN_IF_ERROR(set_output_shape(args, 0, out));
   auto k = std::make_unique<GlobalPoolKernel>();
   k->average_ = average;
@@ -216,6 +207,22 @@ Status make_pool2d_params(const PrepareArgs& args, const Shape& input, bool aver
   return Status();
 }
 
+Status global_pool_shape(const PrepareArgs& args, const Shape& in, Shape* out, int64_t* spatial) {
+  if (in.rank() < 3)
+    return node_error(args, StatusCode::kShapeMismatch,
+                      "input %s must have rank >= 3 (N, C, spatial...)", in.to_string().c_str());
+  *out = in;
+  *spatial = 1;
+  for (int d = 2; d < in.rank(); ++d) {
+    *spatial *= in[d];
+    (*out)[d] = 1;
+  }
+  if (*spatial <= 0)
+    return node_error(args, StatusCode::kShapeMismatch, "input %s has no spatial elements",
+                      in.to_string().c_str());
+  return Status();
+}
+
 int64_t pool_window_count(const Pool2DParams& p, int64_t in_h, int64_t in_w, int64_t oh,
                           int64_t ow) {
   int64_t h_lo = p.count_include_pad ? -p.pad_top : 0;
@@ -234,16 +241,9 @@ void max_pool_f32(const Pool2DParams& p, const float* x, int64_t n, int64_t c, i
     for (int64_t oh = 0; oh < p.out_h; ++oh) {
       for (int64_t ow = 0; ow < p.out_w; ++ow) {
         float m = -std::numeric_limits<float>::infinity();
-        for (int64_t i = 0; i < p.kernel_h; ++i) {
-          int64_t ih = oh * p.stride_h - p.pad_top + i * p.dilation_h;
-          if (ih < 0 || ih >= h) continue;
-          for (int64_t j = 0; j < p.kernel_w; ++j) {
-            int64_t iw = ow * p.stride_w - p.pad_left + j * p.dilation_w;
-            if (iw < 0 || iw >= w) continue;
-            float v = xp[ih * w + iw];
-            if (v > m) m = v;
-          }
-        }
+        for_each_pool_tap(p, xp, h, w, oh, ow, [&](float v) {
+          if (v > m) m = v;
+        });
         yp[oh * p.out_w + ow] = m;
       }
     }
@@ -258,15 +258,7 @@ void average_pool_f32(const Pool2DParams& p, const float* x, int64_t n, int64_t 
     for (int64_t oh = 0; oh < p.out_h; ++oh) {
       for (int64_t ow = 0; ow < p.out_w; ++ow) {
         float sum = 0.f;
-        for (int64_t i = 0; i < p.kernel_h; ++i) {
-          int64_t ih = oh * p.stride_h - p.pad_top + i * p.dilation_h;
-          if (ih < 0 || ih >= h) continue;
-          for (int64_t j = 0; j < p.kernel_w; ++j) {
-            int64_t iw = ow * p.stride_w - p.pad_left + j * p.dilation_w;
-            if (iw < 0 || iw >= w) continue;
-            sum += xp[ih * w + iw];
-          }
-        }
+        for_each_pool_tap(p, xp, h, w, oh, ow, [&](float v) { sum += v; });
         yp[oh * p.out_w + ow] = sum / static_cast<float>(pool_window_count(p, h, w, oh, ow));
       }
     }

@@ -48,6 +48,22 @@ struct Pool2DParams {
   int64_t out_h = 0, out_w = 0;
 };
 
+// Calls visit(v) for every in-range tap v of output (oh, ow) of the h x w plane xp (taps in
+// the padding are skipped), row by row.
+template <typename T, typename Visit>
+void for_each_pool_tap(const Pool2DParams& p, const T* xp, int64_t h, int64_t w, int64_t oh,
+                       int64_t ow, Visit visit) {
+  for (int64_t i = 0; i < p.kernel_h; ++i) {
+    int64_t ih = oh * p.stride_h - p.pad_top + i * p.dilation_h;
+    if (ih < 0 || ih >= h) continue;
+    for (int64_t j = 0; j < p.kernel_w; ++j) {
+      int64_t iw = ow * p.stride_w - p.pad_left + j * p.dilation_w;
+      if (iw < 0 || iw >= w) continue;
+      visit(xp[ih * w + iw]);
+    }
+  }
+}
+
 // Number of elements AveragePool divides by for output (oh, ow) of an in_h x in_w input.
 int64_t pool_window_count(const Pool2DParams& p, int64_t in_h, int64_t in_w, int64_t oh,
                           int64_t ow);
@@ -89,6 +105,10 @@ void global_average_pool_i8(const PoolQuantParams& q, const int8_t* x, int64_t p
 // Validates Pool2DOptions against an input of shape [N, C, H, W] and resolves the geometry.
 Status make_pool2d_params(const PrepareArgs& args, const Shape& input, bool average,
                           Pool2DParams* p);
+
+// Global pools: checks that `input` has rank >= 3 and spatial elements; `out` is `input` with
+// every dimension after the first two set to 1, `spatial` their product in `input`.
+Status global_pool_shape(const PrepareArgs& args, const Shape& input, Shape* out, int64_t* spatial);
 
 // Factories: f32 (f16 through the adapter) and i8; each dispatches on input 0's dtype.
 Result<std::unique_ptr<Kernel>> make_max_pool(const PrepareArgs& args);

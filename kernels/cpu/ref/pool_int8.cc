@@ -2,6 +2,7 @@
 // tensor. The arithmetic is specified in pool.h.
 #include <cmath>
 
+#include "kernels/cpu/ref/int8_params.h"
 #include "kernels/cpu/ref/pool.h"
 
 namespace strix::kernels::ref {
@@ -9,21 +10,6 @@ namespace {
 
 // Largest window whose int32 sum of (x_q - x_zp), each in [-255, 255], cannot overflow.
 constexpr int64_t kMaxWindow = (int64_t{1} << 31) / 256;
-
-Status pool_quant_of(const PrepareArgs& args, const KTensor& t, float* scale, int32_t* zp) {
-  const Quantization* q = t.quant;
-  if (q == nullptr || q->scales.size() != 1 || q->zero_points.size() > 1)
-    return node_error(args, StatusCode::kUnsupported,
-                      "int8 tensor '%s' must be quantized per tensor (one scale)", t.name.c_str());
-  *scale = q->scales[0];
-  int64_t z = q->zero_points.empty() ? 0 : q->zero_points[0];
-  if (!(*scale > 0.f) || !std::isfinite(*scale) || z < -128 || z > 127)
-    return node_error(args, StatusCode::kCorruptModel,
-                      "tensor '%s' has an invalid int8 quantization (scale %g, zero point %lld)",
-                      t.name.c_str(), *scale, static_cast<long long>(z));
-  *zp = static_cast<int32_t>(z);
-  return Status();
-}
 
 // Checks dtypes and reads both quantizations.
 Status expect_int8_io(const PrepareArgs& args, float* in_scale, int32_t* in_zp, float* out_scale,
@@ -34,8 +20,8 @@ Status expect_int8_io(const PrepareArgs& args, float* in_scale, int32_t* in_zp, 
     return node_error(args, StatusCode::kUnsupported,
                       "output '%s' is %s, expected i8 like the input", out.name.c_str(),
                       dtype_name(out.dtype));
-  STRIX_RETURN_IF_ERROR(pool_quant_of(args, *args.inputs[0], in_scale, in_zp));
-  return pool_quant_of(args, out, out_scale, out_zp);
+  STRIX_RETURN_IF_ERROR(int8_tensor_quant(args, *args.inputs[0], in_scale, in_zp));
+  return int8_tensor_quant(args, out, out_scale, out_zp);
 }
 
 Status expect_same_quant(const PrepareArgs& args, float in_scale, int32_t in_zp, float out_scale,
@@ -118,15 +104,9 @@ void max_pool_i8(const Pool2DParams& p, const int8_t* x, int64_t n, int64_t c, i
     for (int64_t oh = 0; oh < p.out_h; ++oh) {
       for (int64_t ow = 0; ow < p.out_w; ++ow) {
         int8_t m = -128;
-        for (int64_t i = 0; i < p.kernel_h; ++i) {
-          int64_t ih = oh * p.stride_h - p.pad_top + i * p.dilation_h;
-          if (ih < 0 || ih >= h) continue;
-          for (int64_t j = 0; j < p.kernel_w; ++j) {
-            int64_t iw = ow * p.stride_w - p.pad_left + j * p.dilation_w;
-            if (iw < 0 || iw >= w) continue;
-            if (xp[ih * w + iw] > m) m = xp[ih * w + iw];
-          }
-        }
+        for_each_pool_tap(p, xp, h, w, oh, ow, [&](int8_t v) {
+          if (v > m) m = v;
+        });
         yp[oh * p.out_w + ow] = m;
       }
     }
@@ -141,15 +121,8 @@ void average_pool_i8(const Pool2DParams& p, const PoolQuantParams& q, const int8
     for (int64_t oh = 0; oh < p.out_h; ++oh) {
       for (int64_t ow = 0; ow < p.out_w; ++ow) {
         int32_t acc = 0;
-        for (int64_t i = 0; i < p.kernel_h; ++i) {
-          int64_t ih = oh * p.stride_h - p.pad_top + i * p.dilation_h;
-          if (ih < 0 || ih >= h) continue;
-          for (int64_t j = 0; j < p.kernel_w; ++j) {
-            int64_t iw = ow * p.stride_w - p.pad_left + j * p.dilation_w;
-            if (iw < 0 || iw >= w) continue;
-            acc += static_cast<int32_t>(xp[ih * w + iw]) - q.in_zp;
-          }
-        }
+        for_each_pool_tap(p, xp, h, w, oh, ow,
+                          [&](int8_t v) { acc += static_cast<int32_t>(v) - q.in_zp; });
         int64_t count = pool_window_count(p, h, w, oh, ow);
         QuantizedMultiplier m = q.same_scale ? QuantizedMultiplier{} : q.by_count[count];
         yp[oh * p.out_w + ow] = pool_average_q(q, acc, count, m);
@@ -211,18 +184,9 @@ Result<std::unique_ptr<Kernel>> make_global_pool_i8(const PrepareArgs& args, boo
   int32_t in_zp = 0, out_zp = 0;
   STRIX_RETURN_IF_ERROR(expect_int8_io(args, &in_scale, &in_zp, &out_scale, &out_zp));
   const Shape& in = args.inputs[0]->shape;
-  if (in.rank() < 3)
-    return node_error(args, StatusCode::kShapeMismatch,
-                      "input %s must have rank >= 3 (N, C, spatial...)", in.to_string().c_str());
-  Shape out = in;
-  int64_t spatial = 1;
-  for (int d = 2; d < in.rank(); ++d) {
-    spatial *= in[d];
-    out[d] = 1;
-  }
-  if (spatial <= 0)
-    return node_error(args, StatusCode::kShapeMismatch, "input %s has no spatial elements",
-                      in.to_string().c_str());
+  Shape out;
+  int64_t spatial = 0;
+  STRIX_RETURN_IF_ERROR(global_pool_shape(args, in, &out, &spatial));
   auto k = std::make_unique<GlobalPoolI8Kernel>();
   if (average) {
     if (spatial > kMaxWindow)
