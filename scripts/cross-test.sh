@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Cross-builds Strix for aarch64 Linux (toolchains/aarch64-linux-gnu.cmake, Release: runtime,
 # strix CLI, tests, samples) into build/aarch64 and checks it under qemu-aarch64:
-#   1. ctest: the whole suite except tests that exec target programs from host Python
+#   1. ctest: the whole suite except tests that exec target programs from host Python, then
+#      the optimized CPU backend's tests (CpuOpt*) again with QEMU_CPU=cortex-a57 (NEON
+#      without dotprod; qemu's default CPU, max, has it)
 #   2. models written on the host (make_test_model, tests/reference cases) give the same
 #      outputs with the aarch64 `strix run` as with the host's (scripts/cross_compare.py:
 #      f32 relative L2 <= 1e-5, integers bit-exact)
@@ -49,6 +51,11 @@ readelf -h $build/sdk/libstrix.so | grep -q 'Machine:.*AArch64'
 
 step "ctest under qemu"
 ctest --test-dir $build -j $jobs --output-on-failure -LE "$skip_labels" -E "$skip_tests"
+
+# The optimized CPU backend picks NEON + dotprod on qemu's default CPU (max); its tests run
+# again on a CPU without the dot-product extension (plain NEON).
+step "ctest CpuOpt under qemu -cpu cortex-a57"
+QEMU_CPU=cortex-a57 ctest --test-dir $build -j $jobs --output-on-failure -R '^CpuOpt'
 
 step "host-made models on aarch64"
 work=$(mktemp -d)

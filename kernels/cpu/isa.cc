@@ -2,6 +2,11 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <initializer_list>
+
+#if defined(STRIX_HAVE_NEON_KERNELS) && defined(__linux__)
+#include <sys/auxv.h>
+#endif
 
 namespace strix::kernels::cpu {
 
@@ -10,6 +15,11 @@ namespace avx2 {
 const IsaKernels* get_kernels();
 }
 namespace avx512 {
+const IsaKernels* get_kernels();
+}
+#endif
+#if defined(STRIX_HAVE_NEON_KERNELS)
+namespace neon {
 const IsaKernels* get_kernels();
 }
 #endif
@@ -26,9 +36,17 @@ Isa detect() {
       __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
       __builtin_cpu_supports("avx512vl"))
     best = Isa::kAvx512;
+#elif defined(STRIX_HAVE_NEON_KERNELS)
+  best = Isa::kNeon;  // Advanced SIMD is mandatory in AArch64
+#if defined(__linux__)
+  constexpr unsigned long kHwcapAsimdDp = 1ul << 20;  // HWCAP_ASIMDDP, <asm/hwcap.h>
+  if (getauxval(AT_HWCAP) & kHwcapAsimdDp) best = Isa::kNeonDotprod;
+#endif
 #endif
   return best;
 }
+
+bool is_arm(Isa isa) { return isa == Isa::kNeon || isa == Isa::kNeonDotprod; }
 
 }  // namespace
 
@@ -41,10 +59,12 @@ Isa selected_isa() {
   Isa best = host_isa();
   if (const char* env = std::getenv("STRIX_CPU_ISA")) {
     Isa asked = best;
-    if (std::strcmp(env, "scalar") == 0) asked = Isa::kScalar;
-    if (std::strcmp(env, "avx2") == 0) asked = Isa::kAvx2;
-    if (std::strcmp(env, "avx512") == 0) asked = Isa::kAvx512;
-    if (static_cast<int>(asked) < static_cast<int>(best)) best = asked;
+    for (Isa i : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512, Isa::kNeon, Isa::kNeonDotprod})
+      if (std::strcmp(env, isa_name(i)) == 0) asked = i;
+    // Only downward, and only within the host's family (no "avx2" on an Arm host).
+    if (asked == Isa::kScalar) return asked;
+    if (is_arm(asked) == is_arm(best) && static_cast<int>(asked) < static_cast<int>(best))
+      best = asked;
   }
   return best;
 }
@@ -54,6 +74,8 @@ const char* isa_name(Isa isa) {
     case Isa::kScalar: return "scalar";
     case Isa::kAvx2: return "avx2";
     case Isa::kAvx512: return "avx512";
+    case Isa::kNeon: return "neon";
+    case Isa::kNeonDotprod: return "neon_dotprod";
   }
   return "?";
 }
@@ -62,6 +84,18 @@ const IsaKernels* isa_kernels(Isa isa) {
 #if defined(STRIX_HAVE_X86_KERNELS)
   if (isa == Isa::kAvx2) return avx2::get_kernels();
   if (isa == Isa::kAvx512) return avx512::get_kernels();
+#endif
+#if defined(STRIX_HAVE_NEON_KERNELS)
+  if (isa == Isa::kNeon) return neon::get_kernels();
+  if (isa == Isa::kNeonDotprod) {
+    // The NEON f32 kernels under the name that reports the extension.
+    static const IsaKernels k = [] {
+      IsaKernels t = *neon::get_kernels();
+      t.isa = Isa::kNeonDotprod;
+      return t;
+    }();
+    return &k;
+  }
 #endif
   (void)isa;
   return nullptr;

@@ -1,7 +1,8 @@
 // kernels/cpu/isa.h — the interface between the portable optimized-kernel drivers
 // (kernels/cpu/*.cc: validation, weight packing, tasking over the thread pool) and the
 // instruction-set-specific leaf routines (kernels/cpu/x86/*.cc, compiled with -mavx2 -mfma
-// or -mavx512f -mavx512bw -mavx512dq -mavx512vl). Plain types only: the ISA files include
+// or -mavx512f -mavx512bw -mavx512dq -mavx512vl; kernels/cpu/arm/neon.cc on AArch64). Plain
+// types only: the ISA files include
 // nothing with inline code shared with portable files, so no AVX instruction can leak into
 // code that runs before the run-time ISA check.
 //
@@ -24,13 +25,18 @@
 
 namespace strix::kernels::cpu {
 
-enum class Isa { kScalar = 0, kAvx2 = 1, kAvx512 = 2 };
+// Two families, each ordered weakest first: x86 (kAvx2 < kAvx512) and AArch64 (kNeon <
+// kNeonDotprod: NEON plus the dot-product extension; its f32 kernels are the NEON ones).
+enum class Isa { kScalar = 0, kAvx2 = 1, kAvx512 = 2, kNeon = 3, kNeonDotprod = 4 };
 
-// The best ISA that this CPU supports and this build compiled (x86: __builtin_cpu_supports).
+// The best ISA that this CPU supports and this build compiled (x86: __builtin_cpu_supports;
+// AArch64 Linux: NEON always, dotprod from getauxval(AT_HWCAP) & HWCAP_ASIMDDP).
 Isa host_isa();
-// host_isa(), lowered by STRIX_CPU_ISA=avx2|scalar in the environment (read at every call:
-// each new backend, i.e. each Engine, sees the current value; for tests and debugging).
+// host_isa(), lowered by STRIX_CPU_ISA=<isa_name> in the environment: "scalar", or a weaker
+// ISA of the host's family (x86: avx2; AArch64: neon); other values are ignored. Read at every
+// call: each new backend, i.e. each Engine, sees the current value; for tests and debugging.
 Isa selected_isa();
+// "scalar", "avx2", "avx512", "neon", "neon_dotprod".
 const char* isa_name(Isa isa);
 
 // Epilogue activations computed in vector registers; kScalar calls `scalar` on the stored

@@ -64,12 +64,16 @@ inline Result<EngineRun> run_engine(const std::vector<uint8_t>& file,
   return run;
 }
 
-// The SIMD instruction sets this CPU can run, best first ("avx512", "avx2").
+// The SIMD instruction sets this CPU can run, best first ("avx512", "avx2"; "neon_dotprod",
+// "neon"). Each is a STRIX_CPU_ISA value and a substring of the kernel names it gives.
 inline std::vector<std::string> host_isas() {
+  using kernels::cpu::Isa;
   std::vector<std::string> isas;
-  kernels::cpu::Isa host = kernels::cpu::host_isa();
-  if (host == kernels::cpu::Isa::kAvx512) isas.push_back("avx512");
-  if (host >= kernels::cpu::Isa::kAvx2) isas.push_back("avx2");
+  Isa host = kernels::cpu::host_isa();
+  if (host == Isa::kAvx512) isas.push_back("avx512");
+  if (host == Isa::kAvx512 || host == Isa::kAvx2) isas.push_back("avx2");
+  if (host == Isa::kNeonDotprod) isas.push_back("neon_dotprod");
+  if (host == Isa::kNeonDotprod || host == Isa::kNeon) isas.push_back("neon");
   return isas;
 }
 

@@ -84,7 +84,7 @@ TEST(CpuOptIsa, SelectionFollowsTheEnvironmentDownwardOnly) {
   }
   EXPECT_EQ(cpu::selected_isa(), host);
   EXPECT_EQ(cpu::isa_kernels(Isa::kScalar), nullptr);
-  if (host >= Isa::kAvx2) {
+  if (host == Isa::kAvx2 || host == Isa::kAvx512) {
     const cpu::IsaKernels* k = cpu::isa_kernels(Isa::kAvx2);
     ASSERT_NE(k, nullptr);
     EXPECT_EQ(k->lanes, 8);
@@ -96,6 +96,30 @@ TEST(CpuOptIsa, SelectionFollowsTheEnvironmentDownwardOnly) {
     EXPECT_EQ(k->lanes, 16);
     EXPECT_EQ(k->nr, 32);
   }
+  if (host == Isa::kNeon || host == Isa::kNeonDotprod) {
+    for (Isa isa : {Isa::kNeon, host}) {
+      const cpu::IsaKernels* k = cpu::isa_kernels(isa);
+      ASSERT_NE(k, nullptr);
+      EXPECT_EQ(k->isa, isa);
+      EXPECT_EQ(k->lanes, 4);
+      EXPECT_EQ(k->nr, 8);
+      EXPECT_EQ(k->mr, 8);
+    }
+    {
+      testing::cpuopt::ScopedIsa scoped("neon");
+      EXPECT_EQ(cpu::selected_isa(), Isa::kNeon);
+    }
+    {
+      testing::cpuopt::ScopedIsa scoped("avx2");  // another family: ignored
+      EXPECT_EQ(cpu::selected_isa(), host);
+    }
+    EXPECT_EQ(cpu::isa_kernels(Isa::kAvx2), nullptr);
+  } else {
+    testing::cpuopt::ScopedIsa scoped("neon");  // another family: ignored
+    EXPECT_EQ(cpu::selected_isa(), host);
+  }
+  EXPECT_STREQ(cpu::isa_name(Isa::kNeon), "neon");
+  EXPECT_STREQ(cpu::isa_name(Isa::kNeonDotprod), "neon_dotprod");
 }
 
 // With STRIX_CPU_ISA=scalar the optimized backend supports nothing: every node falls back.

@@ -1,11 +1,13 @@
 // kernels/cpu/x86/kernels_impl.h — the SIMD leaf routines of the optimized CPU backend,
-// written once over the vector traits of simd.h and compiled twice: avx2.cc (V = 8 floats,
-// micro-kernel 6x16) and avx512.cc (V = 16 floats, micro-kernel 12x32). Contracts are in
-// kernels/cpu/isa.h. Include only from those two files, after simd.h.
+// written once over the vector traits V and compiled once per ISA: avx2.cc (V = 8 floats,
+// micro-kernel 6x16) and avx512.cc (V = 16 floats, micro-kernel 12x32) over x86/simd.h, and
+// arm/neon.cc (V = 4 floats, micro-kernel 8x8) over arm/simd_neon.h. Contracts are in
+// kernels/cpu/isa.h. Include only from those files, after their traits header.
 //
 // Micro-kernel: C[MR x 2W] += A-panel (broadcast, one float per row per k) x B-panel (two
 // vectors per k). AVX-512: 12 x 32 = 24 zmm accumulators + 2 B vectors + 1 broadcast;
-// AVX2: 6 x 16 = 12 ymm accumulators + 2 + 1. Both are FMA-bound (loads per FMA < 1).
+// AVX2: 6 x 16 = 12 ymm accumulators + 2 + 1; NEON: 8 x 8 = 16 of the 32 q registers
+// + 2 + broadcasts. All are FMA-bound (loads per FMA < 1).
 #pragma once
 
 #include <cstring>
@@ -20,6 +22,8 @@ constexpr int kW = V::W;
 constexpr int kNR = 2 * kW;
 #if defined(STRIX_SIMD_AVX512)
 constexpr int kMR = 12;
+#elif defined(STRIX_SIMD_NEON)
+constexpr int kMR = 8;
 #else
 constexpr int kMR = 6;
 #endif
@@ -83,7 +87,7 @@ void ukernel(int kc, const float* __restrict a, const float* __restrict b, float
     // kMR floats per k: one 64-byte line every 16 / kMR k steps; spread over the loop below.
     const char* pf = reinterpret_cast<const char*>(a_next);
     const int64_t lines = (static_cast<int64_t>(kc) * kMR * 4 + 63) / 64;
-    for (int64_t l = 0; l < lines; ++l) _mm_prefetch(pf + l * 64, _MM_HINT_T1);
+    for (int64_t l = 0; l < lines; ++l) __builtin_prefetch(pf + l * 64, 0, 2);  // T1 / L2
   }
 #pragma GCC unroll 2
   for (int k = 0; k < kc; ++k) {
@@ -155,6 +159,8 @@ struct UKernelTable {
 
 #if defined(STRIX_SIMD_AVX512)
 using Table = UKernelTable<0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11>;
+#elif defined(STRIX_SIMD_NEON)
+using Table = UKernelTable<0, 1, 2, 3, 4, 5, 6, 7>;
 #else
 using Table = UKernelTable<0, 1, 2, 3, 4, 5>;
 #endif
@@ -498,6 +504,8 @@ const IsaKernels* get_kernels() {
     IsaKernels t;
 #if defined(STRIX_SIMD_AVX512)
     t.isa = Isa::kAvx512;
+#elif defined(STRIX_SIMD_NEON)
+    t.isa = Isa::kNeon;
 #else
     t.isa = Isa::kAvx2;
 #endif
