@@ -1,6 +1,6 @@
 // The optimized CPU backend ("cpu"): SIMD kernels chosen at run time for the host's ISA
-// (AVX-512 or AVX2+FMA on x86, NEON on AArch64), placed before the reference backend. It answers supports()
-// for f32 (and f16-stored) nodes of the ops below; a factory returns kUnsupported for a
+// (AVX-512 or AVX2+FMA on x86, NEON on AArch64), placed before the reference backend. It answers
+// supports() for f32 (and f16-stored) nodes of the ops below; a factory returns kUnsupported for a
 // configuration it has no fast path for, and the Engine then uses the reference kernel for that
 // node. On a CPU or build without a SIMD kernel set (or with STRIX_CPU_ISA=scalar) it
 // supports nothing.

@@ -37,7 +37,7 @@ Isa detect() {
       __builtin_cpu_supports("avx512vl"))
     best = Isa::kAvx512;
 #elif defined(STRIX_HAVE_NEON_KERNELS)
-  best = Isa::kNeon;  // Advanced SIMD is mandatory in AArch64
+  best = Isa::kNeon;                                  // Advanced SIMD is mandatory in AArch64
 #if defined(__linux__)
   constexpr unsigned long kHwcapAsimdDp = 1ul << 20;  // HWCAP_ASIMDDP, <asm/hwcap.h>
   if (getauxval(AT_HWCAP) & kHwcapAsimdDp) best = Isa::kNeonDotprod;

@@ -15,6 +15,7 @@ Result<ConvertResult> convert_onnx(const void* data, size_t size, const ConvertO
   if (options.complete_metadata)
     STRIX_RETURN_IF_ERROR(options.complete_metadata(graph, result.info, &metadata));
   STRIX_RETURN_IF_ERROR(ir::narrow_integers(graph));
+  STRIX_RETURN_IF_ERROR(passes::optimize(graph, options.opt_level, &result.optimize));
   if (options.fp16) STRIX_RETURN_IF_ERROR(ir::convert_to_fp16(graph));
 
   if (metadata.producer.empty()) metadata.producer = "strixc";

@@ -25,6 +25,7 @@ struct ConvertOptions {
   std::string resize = "stretch";         // stretch | letterbox
   std::string description;
   bool quiet = false;
+  int opt_level = 2;  // -O0 none, -O1 removal and folding, -O2 + fused activations
 };
 
 struct InspectOptions {

@@ -12,6 +12,10 @@
 
 #include "commands.h"
 #include "converter/frontends/onnx/convert.h"
+#include "converter/ir/export.h"
+#include "converter/ir/passes.h"
+#include "converter/passes/passes.h"
+#include "strix/version.h"
 
 namespace strix::strixc {
 namespace {
@@ -173,10 +177,12 @@ int convert_command(const ConvertOptions& o) {
     return Status();
   };
 
+  options.opt_level = o.opt_level;
   Result<onnx_frontend::ConvertResult> converted =
       onnx_frontend::convert_onnx(bytes.data(), bytes.size(), options);
   if (!converted.ok()) return report_error(kCommand, kExitError, converted.status().to_string());
   const onnx_frontend::ConvertResult& r = converted.value();
+  const passes::OptimizeReport& opt = r.optimize;
 
   FILE* f = std::fopen(o.output.c_str(), "wb");
   if (f == nullptr)
@@ -187,10 +193,11 @@ int convert_command(const ConvertOptions& o) {
   if (!ok) return report_error(kCommand, kExitError, "cannot write '" + o.output + "'");
   if (!o.quiet) {
     std::printf(
-        "%s: %d ONNX nodes (opset %d, %d folded) -> %d Strix nodes, %s, weights %zu bytes, "
-        "activation arena %zu bytes\n",
-        o.output.c_str(), r.info.num_onnx_nodes, r.info.opset, r.info.num_folded_nodes, r.num_nodes,
-        options.fp16 ? "fp16" : "fp32", r.report.weights_bytes, r.report.arena_bytes);
+        "%s: %d ONNX nodes (opset %d, %d folded) -> %d nodes -> %d kernels (-O%d), %s, weights "
+        "%zu bytes, activation arena %zu bytes\n",
+        o.output.c_str(), r.info.num_onnx_nodes, r.info.opset, r.info.num_folded_nodes,
+        opt.nodes_before, r.num_nodes, o.opt_level, options.fp16 ? "fp16" : "fp32",
+        r.report.weights_bytes, r.report.arena_bytes);
   }
   return kExitOk;
 }

@@ -2,7 +2,7 @@
 //
 //   strixc convert IN.onnx -o OUT.strix [--precision fp32|fp16] [--input-shape NAME=1x3x224x224]
 //          [--task classify|detect|denoise|segment|generic] [--labels FILE] [--mean a,b,c]
-//          [--std a,b,c] [--color rgb|bgr] [--resize stretch|letterbox]
+//          [--std a,b,c] [--color rgb|bgr] [--resize stretch|letterbox] [-O0|-O1|-O2]
 //   strixc inspect MODEL [--json]
 //
 // Built with exceptions (CLI11, protobuf); none escapes main().
@@ -45,6 +45,11 @@ int run_main(int argc, char** argv) {
       ->check(CLI::IsMember({"stretch", "letterbox"}))
       ->capture_default_str();
   c->add_option("--description", convert.description, "Free text stored in the file");
+  c->add_option("-O", convert.opt_level,
+                "Optimization level: 0 none, 1 remove no-ops and fold BatchNorm/Pad/reshape "
+                "chains, 2 also fuse activations into Conv/FC/MatMul/Add")
+      ->check(CLI::Range(0, 2))
+      ->capture_default_str();
   c->add_flag("-q,--quiet", convert.quiet, "Print nothing on success");
 
   InspectOptions inspect;
