@@ -19,6 +19,31 @@ constexpr uint64_t kMaxTensorBytes = uint64_t(1) << 46;
 
 size_t align64(size_t n) { return (n + 63) & ~size_t(63); }
 
+// The FlatBuffers verifier checks a vector's 4-byte length field, not the alignment of
+// 8-byte elements; a corrupt file can misplace them, and reading them would be undefined.
+template <typename V>
+bool misaligned(const V* v) {
+  return v != nullptr && v->size() != 0 && reinterpret_cast<uintptr_t>(v->Data()) % 8 != 0;
+}
+
+// Options tables with 64-bit vectors (see misaligned()).
+bool has_misaligned_vector(const fb::Node* node) {
+  switch (node->options_type()) {
+    case fb::OpOptions::SplitOptions: return misaligned(node->options_as_SplitOptions()->sizes());
+    case fb::OpOptions::SliceOptions: {
+      const fb::SliceOptions* o = node->options_as_SliceOptions();
+      return misaligned(o->starts()) || misaligned(o->ends()) || misaligned(o->axes()) ||
+             misaligned(o->steps());
+    }
+    case fb::OpOptions::ReshapeOptions:
+      return misaligned(node->options_as_ReshapeOptions()->shape());
+    case fb::OpOptions::PadOptions: return misaligned(node->options_as_PadOptions()->pads());
+    case fb::OpOptions::ResizeOptions:
+      return misaligned(node->options_as_ResizeOptions()->sizes());
+    default: return false;
+  }
+}
+
 class Checker {
  public:
   explicit Checker(ModelImpl& m) : m_(m) {}
@@ -87,6 +112,8 @@ class Checker {
         return corrupt("%s has an unknown dtype %d", label.c_str(), dtype);
       info.dtype = static_cast<DType>(dtype);
       const auto* shape = t->shape();
+      if (misaligned(shape) || (t->quantization() && misaligned(t->quantization()->zero_point())))
+        return corrupt("%s: a 64-bit vector is misaligned", label.c_str());
       if (shape && shape->size() > static_cast<uint32_t>(Shape::kMaxRank))
         return corrupt("%s has rank %u; at most %d is supported", label.c_str(), shape->size(),
                        Shape::kMaxRank);
@@ -163,6 +190,7 @@ class Checker {
   Status check_buffers() {
     const auto* buffers = m_.fb->buffers();
     if (buffers == nullptr) return Status();
+    if (misaligned(buffers)) return corrupt("the buffer table is misaligned");
     for (uint32_t i = 0; i < buffers->size(); ++i) {
       const fb::Buffer* b = buffers->Get(i);
       if (b->offset() % 64 != 0)
@@ -272,6 +300,8 @@ class Checker {
         return corrupt("%s needs %s", label.c_str(), fb::EnumNameOpOptions(rule.type));
       return Status();
     }
+    if (type == rule.type && has_misaligned_vector(node))
+      return corrupt("%s: a 64-bit vector of its options is misaligned", label.c_str());
     if (type != rule.type)
       return corrupt(
           "%s carries %s, but %s takes %s", label.c_str(), fb::EnumNameOpOptions(type),

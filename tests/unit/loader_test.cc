@@ -152,7 +152,7 @@ TEST(Loader, RandomBitFlipsNeverCrash) {
   std::vector<uint8_t> bytes = small_net();
   std::mt19937 rng(1234);
   int loaded = 0, rejected = 0;
-  for (int round = 0; round < 1500; ++round) {
+  for (int round = 0; round < 6000; ++round) {
     std::vector<uint8_t> m = bytes;
     int flips = 1 + static_cast<int>(rng() % 4);
     for (int i = 0; i < flips; ++i) {
