@@ -38,8 +38,7 @@ bool has_misaligned_vector(const fb::Node* node) {
     case fb::OpOptions::ReshapeOptions:
       return misaligned(node->options_as_ReshapeOptions()->shape());
     case fb::OpOptions::PadOptions: return misaligned(node->options_as_PadOptions()->pads());
-    case fb::OpOptions::ResizeOptions:
-      return misaligned(node->options_as_ResizeOptions()->sizes());
+    case fb::OpOptions::ResizeOptions: return misaligned(node->options_as_ResizeOptions()->sizes());
     default: return false;
   }
 }
