@@ -13,7 +13,7 @@ f16 rounding step), integer outputs (i8, u8, i32) bit for bit.
 A case directory holds model.strix, input_<i>.npy (graph input order) and case.json with
 {"name", "inputs": [names], "batch" (optional)}, as written by tests/reference/generate_cases.py;
 a directory without case.json is searched one level down for case directories.
-Cases the native CLI cannot run (an op not implemented yet) are counted as skipped.
+Cases the native CLI cannot run (an op the runtime lacks) are counted as skipped.
 """
 
 import argparse
