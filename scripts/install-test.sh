@@ -88,8 +88,11 @@ step "cpack (.deb)"
 for deb in "$build"/packages/*.deb; do
   echo "  $(basename "$deb"): $(dpkg-deb -f "$deb" Depends)"
 done
-dpkg-deb -c "$build"/packages/strix-runtime_*.deb | grep -q 'usr/lib/libstrix.so.'
-dpkg-deb -c "$build"/packages/strix-dev_*.deb | grep -q 'usr/include/strix/strix.h'
+# Listings are read whole (grep -q would close the pipe early and kill dpkg-deb's tar).
+runtime_files=$(dpkg-deb -c "$build"/packages/strix-runtime_*.deb)
+dev_files=$(dpkg-deb -c "$build"/packages/strix-dev_*.deb)
+grep -q 'usr/lib/libstrix.so.' <<<"$runtime_files"
+grep -q 'usr/include/strix/strix.h' <<<"$dev_files"
 
 stripped=$work/libstrix.stripped.so
 strip -o "$stripped" "$build/sdk/libstrix.so"
