@@ -48,20 +48,26 @@ Status read_window(const NodeContext& ctx, const std::vector<int64_t>& kernel, W
   return Status();
 }
 
-Status import_conv(NodeContext& ctx) {
-  std::vector<int64_t> w_shape = ctx.shape(1);
-  if (w_shape.size() != 4)
-    return ctx.error(StatusCode::kUnsupported,
-                     "only 2-D convolution is supported (4-D weights), weights are %s",
-                     dims_string(w_shape).c_str());
+// Conv and ConvTranspose: constant weights (4-D, checked by the caller) and bias, and the
+// window (kernel from kernel_shape or the weights, strides, dilations, pads).
+Status read_conv_window(NodeContext& ctx, const std::vector<int64_t>& w_shape, Window* w) {
   if (!ctx.is_constant(1))
     return ctx.error(StatusCode::kUnsupported, "weights (input 1) must be constant");
   if (ctx.has_input(2) && !ctx.is_constant(2))
     return ctx.error(StatusCode::kUnsupported, "bias (input 2) must be constant");
   std::vector<int64_t> kernel = ctx.attr_ints("kernel_shape");
   if (kernel.empty()) kernel = {w_shape[2], w_shape[3]};
+  return read_window(ctx, kernel, w);
+}
+
+Status import_conv(NodeContext& ctx) {
+  std::vector<int64_t> w_shape = ctx.shape(1);
+  if (w_shape.size() != 4)
+    return ctx.error(StatusCode::kUnsupported,
+                     "only 2-D convolution is supported (4-D weights), weights are %s",
+                     dims_string(w_shape).c_str());
   Window w;
-  STRIX_RETURN_IF_ERROR(read_window(ctx, kernel, &w));
+  STRIX_RETURN_IF_ERROR(read_conv_window(ctx, w_shape, &w));
   ir::Conv2DOptions o;
   o.kernel = w.kernel;
   o.strides = w.strides;
@@ -79,14 +85,8 @@ Status import_conv_transpose(NodeContext& ctx) {
     return ctx.error(StatusCode::kUnsupported,
                      "only 2-D transposed convolution is supported (4-D weights), weights are %s",
                      dims_string(w_shape).c_str());
-  if (!ctx.is_constant(1))
-    return ctx.error(StatusCode::kUnsupported, "weights (input 1) must be constant");
-  if (ctx.has_input(2) && !ctx.is_constant(2))
-    return ctx.error(StatusCode::kUnsupported, "bias (input 2) must be constant");
-  std::vector<int64_t> kernel = ctx.attr_ints("kernel_shape");
-  if (kernel.empty()) kernel = {w_shape[2], w_shape[3]};
   Window w;
-  STRIX_RETURN_IF_ERROR(read_window(ctx, kernel, &w));
+  STRIX_RETURN_IF_ERROR(read_conv_window(ctx, w_shape, &w));
   ir::ConvTranspose2DOptions o;
   o.kernel = w.kernel;
   o.strides = w.strides;
