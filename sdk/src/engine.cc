@@ -87,6 +87,36 @@ class Builder {
   }
 
  private:
+  // EngineOptions::extra_outputs: tensors a node produces, appended to the outputs.
+  Status add_extra_outputs(const ModelImpl& m) {
+    if (options_.extra_outputs.empty()) return Status();
+    std::vector<bool> produced(m.num_tensors(), false);
+    for (uint32_t n = 0; n < m.graph->nodes()->size(); ++n) {
+      const auto* outs = m.graph->nodes()->Get(n)->outputs();
+      if (outs == nullptr) continue;
+      for (int t : *outs)
+        if (t >= 0 && t < m.num_tensors()) produced[t] = true;
+    }
+    for (const std::string& name : options_.extra_outputs) {
+      int found = -1;
+      for (int t = 0; t < m.num_tensors() && found < 0; ++t)
+        if (m.tensors[t].name == name) found = t;
+      if (found < 0)
+        return make_status(StatusCode::kInvalidArgument,
+                           "extra output '%s': the model has no tensor of that name",
+                           name.c_str());
+      if (!produced[found])
+        return make_status(StatusCode::kInvalidArgument,
+                           "extra output '%s': not produced by a node (a constant or a graph "
+                           "input)",
+                           name.c_str());
+      if (std::find(e_.output_tensors.begin(), e_.output_tensors.end(), found) ==
+          e_.output_tensors.end())
+        e_.output_tensors.push_back(found);
+    }
+    return Status();
+  }
+
   Status init_tensors(const ModelImpl& m) {
     int n = m.num_tensors();
     e_.tensors.resize(n);
@@ -117,6 +147,7 @@ class Builder {
     }
     for (uint32_t i = 0; i < m.graph->outputs()->size(); ++i)
       e_.output_tensors.push_back(m.graph->outputs()->Get(i));
+    STRIX_RETURN_IF_ERROR(add_extra_outputs(m));
     if (relaxed) {
       std::vector<bool> is_input(n, false);
       for (int t : e_.input_tensors) is_input[t] = true;

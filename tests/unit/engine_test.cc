@@ -220,5 +220,52 @@ TEST(Engine, PlacementsNeverOverlapWhileLive) {
   ASSERT_TRUE(out.ok());
 }
 
+TEST(Engine, ExtraOutputsExposeIntermediateTensorsUnchanged) {
+  std::vector<uint8_t> file = chain_model({4, 256});
+  auto model = Model::from_buffer(file.data(), file.size());
+  ASSERT_TRUE(model.ok());
+  EngineOptions options;
+  options.extra_outputs = {"s", "a", "y"};  // y is already an output: not repeated
+  auto engine = Engine::create(model.value(), options);
+  ASSERT_TRUE(engine.ok()) << engine.status().to_string();
+  ASSERT_EQ(engine.value()->num_outputs(), 3);
+  EXPECT_EQ(engine.value()->output(0).name, "y");
+  EXPECT_EQ(engine.value()->output(1).name, "s");
+  EXPECT_EQ(engine.value()->output(2).name, "a");
+  // a and s would be computed in place otherwise; now each keeps its own value.
+  const EngineReport& r = engine.value()->report();
+  EXPECT_FALSE(r.nodes[1].in_place);
+  EXPECT_FALSE(r.nodes[2].in_place);
+  auto ctx = engine.value()->create_context();
+  ASSERT_TRUE(ctx.ok());
+  std::vector<float> x(1024);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i % 37) * 0.25f - 4.f;
+  ASSERT_TRUE(ctx.value().set_input(0, x.data(), x.size() * 4).ok());
+  ctx.value().run();
+  for (size_t i = 0; i < x.size(); i += 97) {
+    float a = x[i] > 0 ? x[i] : 0.f;
+    float s = 1.f / (1.f + std::exp(-a));
+    EXPECT_NEAR(ctx.value().output(2).as<float>()[i], a, 1e-6) << i;
+    EXPECT_NEAR(ctx.value().output(1).as<float>()[i], s, 1e-6) << i;
+    EXPECT_NEAR(ctx.value().output(0).as<float>()[i], std::tanh(s), 1e-6) << i;
+  }
+}
+
+TEST(Engine, ExtraOutputsMustNameProducedTensors) {
+  std::vector<uint8_t> file = chain_model();
+  auto model = Model::from_buffer(file.data(), file.size());
+  ASSERT_TRUE(model.ok());
+  EngineOptions options;
+  options.extra_outputs = {"nope"};
+  auto missing = Engine::create(model.value(), options);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(missing.status().message().find("'nope'"), std::string::npos);
+  options.extra_outputs = {"x"};
+  auto input = Engine::create(model.value(), options);
+  ASSERT_FALSE(input.ok());
+  EXPECT_NE(input.status().message().find("graph input"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace strix

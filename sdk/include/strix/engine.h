@@ -48,6 +48,13 @@ struct EngineOptions {
   // Devices only: each Context captures its device work into a CUDA graph on its first
   // run() and replays it (false: plain kernel launches every run).
   bool cuda_graph = true;
+  // Activation tensors (by name) to expose as extra outputs, appended after the model's own
+  // outputs in the given order (names already among the model's outputs are not repeated).
+  // They live to the end of the run and are never computed in place, so a marked tensor
+  // keeps the value its producer wrote; fusion inside the file is unchanged. Calibration,
+  // `strixc compare` and debugging read intermediate results this way. Each name must be
+  // a tensor a node produces (not a constant, not a graph input): kInvalidArgument otherwise.
+  std::vector<std::string> extra_outputs;
 };
 
 // How one node was compiled.
