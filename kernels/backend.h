@@ -23,6 +23,9 @@ class Backend {
   virtual Device* device() const { return nullptr; }
   virtual bool supports(const PrepareArgs& args) const = 0;
   virtual Result<std::unique_ptr<Kernel>> prepare(const PrepareArgs& args) const = 0;
+  // true: prepare() understands PrepareArgs::fused_residual (a Conv2D that also performs
+  // the Add consuming its output). The Engine asks only such backends for that fusion.
+  virtual bool fuses_residual_add() const { return false; }
 };
 
 // The reference CPU backend: plain kernels for the whole vocabulary. F16 tensors are

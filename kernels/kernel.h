@@ -46,6 +46,14 @@ struct PrepareArgs {
   std::vector<KTensor*> outputs;
   const CustomOpRegistry* custom_ops = nullptr;
   int threads = 1;  // >= 1: the Context's pool size (per-thread scratch may be sized by it)
+  // Build-time fusion of a Conv2D with the Add that alone consumes its output (only asked of
+  // backends whose fuses_residual_add() is true): y = act(conv(x, w) + bias + residual),
+  // where inputs[3] is the residual (the Add's other input, same shape and dtype as y), the
+  // conv's own activation is None, `residual_activation` is the Add's fused activation and
+  // outputs[0] is the Add's output. A kernel that cannot do it returns kUnsupported and the
+  // Engine compiles the two nodes separately.
+  bool fused_residual = false;
+  const fb::Activation* residual_activation = nullptr;
 };
 
 // What eval gets: one pointer per input (null for an omitted optional input, which the

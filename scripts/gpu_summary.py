@@ -20,7 +20,7 @@ for t in torch:
 card = torch[0]["card"] if torch else "?"
 print(f"card: {card}")
 print(f"{'model':18} {'mode':13} {'batch':>5} {'p50 ms':>9} {'img/s':>10} {'H2D':>7} {'GPU':>8} "
-      f"{'D2H':>7} {'fb':>3} {'torch ms':>9} {'torch img/s':>11} {'x torch':>7}")
+      f"{'D2H':>7} {'fb':>3} {'build s':>7} {'torch ms':>9} {'torch img/s':>11} {'x torch':>7}")
 for b in bench:
     name = b["model_name"].replace("_f16", "")
     batch = b["batch"]
@@ -36,7 +36,7 @@ for b in bench:
         extra = f"  [{b['contexts']['count']} contexts: {b['contexts']['items_per_s']:.0f} img/s]"
     print(f"{name:18} {b['tag']:13} {batch:>5} {lat:>9.3f} {ips:>10.0f} {dev.get('h2d', 0):>7.3f} "
           f"{dev.get('compute', 0):>8.3f} {dev.get('d2h', 0):>7.3f} {b['num_fallbacks']:>3} "
-          f"{(p['ms'] if p else 0):>9.3f} {(p['items_per_s'] if p else 0):>11.0f} {ratio:>7}{extra}")
+          f"{b.get('build_ms', 0) / 1000:>7.2f} {(p['ms'] if p else 0):>9.3f} {(p['items_per_s'] if p else 0):>11.0f} {ratio:>7}{extra}")
 for b in bench:
     if "profile" in b:
         p = b["profile"]

@@ -4,6 +4,7 @@
 // accepts it; other epilogues run in one elementwise kernel after the convolution.
 // f32 uses CUDNN_FMA_MATH (no TF32: results within float rounding of the reference);
 // f16 uses tensor cores with f32 accumulation.
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -11,6 +12,7 @@
 
 #include "kernels/cpu/ref/conv.h"
 #include "kernels/cpu/ref/layer_util.h"
+#include "kernels/cuda/conv_graph.h"
 #include "kernels/cuda/cuda_common.h"
 #include "kernels/device.h"
 
@@ -24,6 +26,7 @@ struct AlgoChoice {
   cudnnMathType_t math;
   size_t workspace;
   bool fused_ok;
+  float ms;  // cudnnFind's time of the convolution alone
 };
 
 std::mutex g_cache_mutex;
@@ -48,10 +51,11 @@ class ConvKernel : public Kernel {
     const float one = 1.f, zero = 0.f;
     const void* bias = has_bias_ ? a.inputs[2] : nullptr;
     if (fused_) {
-      STRIX_CUDNN_RECORD(
-          cs, cudnnConvolutionBiasActivationForward(
-                  cs->cudnn, &one, x_, a.inputs[0], w_, a.inputs[1], conv_, algo_, a.scratch,
-                  workspace_, &zero, y_, a.outputs[0], b_, bias, act_desc_, y_, a.outputs[0]));
+      const void* z = residual_ ? a.inputs[3] : a.outputs[0];
+      STRIX_CUDNN_RECORD(cs, cudnnConvolutionBiasActivationForward(
+                                 cs->cudnn, &one, x_, a.inputs[0], w_, a.inputs[1], conv_, algo_,
+                                 a.scratch, workspace_, residual_ ? &one : &zero, y_, z, b_, bias,
+                                 act_desc_, y_, a.outputs[0]));
       return;
     }
     STRIX_CUDNN_RECORD(
@@ -116,17 +120,23 @@ class ConvKernel : public Kernel {
     algo_ = choice.algo;
     workspace_ = choice.workspace;
     fused_ = want_fused && choice.fused_ok;
+    measured_ms_ = choice.ms;
     STRIX_CUDNN_TRY(cudnnSetConvolutionMathType(conv_, choice.math));
     scratch_bytes = workspace_;
     name = std::string("cudnn_conv2d_") + (half ? "f16" : "f32") +
-           (fused_ ? (relu ? "_bias_relu" : "_bias") : "") + "_algo" +
-           std::to_string(static_cast<int>(algo_));
+           (fused_ ? (residual_ ? (relu ? "_bias_add_relu" : "_bias_add")
+                                : (relu ? "_bias_relu" : "_bias"))
+                   : "") +
+           "_algo" + std::to_string(static_cast<int>(algo_));
     return Status();
   }
 
   ref::Conv2DParams p_;
   DevActivation act_;
   bool has_bias_ = false;
+  bool residual_ = false;  // inputs[3] is added before the activation (fused_residual)
+  float measured_ms_ = 0;  // the chosen algorithm's time on scratch data
+  bool fused() const { return fused_; }
 
  private:
   // Times every algorithm on scratch buffers and keeps the fastest that fits the workspace
@@ -186,6 +196,7 @@ class ConvKernel : public Kernel {
     out->algo = perf[best].algo;
     out->math = perf[best].mathType;
     out->workspace = perf[best].memory;
+    out->ms = perf[best].time;
     out->fused_ok = false;
     if (want_fused && (relu || out->algo == CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM)) {
       cudnnSetConvolutionMathType(conv_, out->math);
@@ -214,22 +225,69 @@ class ConvKernel : public Kernel {
 }  // namespace
 
 Result<std::unique_ptr<Kernel>> make_conv2d(const CudaBackendContext& b, const PrepareArgs& args) {
-  STRIX_RETURN_IF_ERROR(b.validate(args));
+  // A residual fusion (PrepareArgs::fused_residual) is validated as the plain conv.
+  PrepareArgs plain = args;
+  if (args.fused_residual) {
+    if (args.inputs.size() != 4 || args.inputs[3] == nullptr)
+      return node_error(args, StatusCode::kInternal, "residual fusion without a residual");
+    plain.inputs.resize(3);
+    while (!plain.inputs.empty() && plain.inputs.back() == nullptr) plain.inputs.pop_back();
+    plain.fused_residual = false;
+  }
+  STRIX_RETURN_IF_ERROR(b.validate(plain));
   auto k = std::make_unique<ConvKernel>();
   const fb::Conv2DOptions* o = args.node->options_as_Conv2DOptions();
   STRIX_RETURN_IF_ERROR(
-      ref::conv2d_params(args, o, args.inputs[0]->shape, args.inputs[1]->shape, &k->p_));
+      ref::conv2d_params(plain, o, args.inputs[0]->shape, args.inputs[1]->shape, &k->p_));
   ref::ActivationParams act;
-  STRIX_RETURN_IF_ERROR(ref::fused_activation(args, o ? o->activation() : nullptr, &act));
+  const fb::Activation* activation = o ? o->activation() : nullptr;
+  if (args.fused_residual) activation = args.residual_activation;
+  STRIX_RETURN_IF_ERROR(ref::fused_activation(plain, activation, &act));
   k->act_ = dev_activation(act);
   k->has_bias_ = args.inputs.size() > 2 && args.inputs[2] != nullptr;
+  k->residual_ = args.fused_residual;
+  if (k->residual_) {
+    const KTensor& r = *args.inputs[3];
+    const KTensor& y = *args.outputs[0];
+    if (r.shape != y.shape || r.dtype != y.dtype)
+      return node_error(args, StatusCode::kUnsupported, "residual shape differs from the output");
+    // Legacy cuDNN fuses z only as act(conv + z + bias) with ReLU or identity.
+    const bool relu = k->act_.kind == static_cast<int>(fb::ActivationKind::Relu);
+    if (k->act_.kind != 0 && !relu && args.inputs[0]->dtype != DType::kF16)
+      return node_error(args, StatusCode::kUnsupported, "activation after the residual");
+  }
   const ref::Conv2DParams& p = k->p_;
+  // f16: the cuDNN graph API (fused epilogue, runtime-fused and newest engines) and the
+  // legacy API are both measured and the faster is kept (the graph engines lose on some
+  // shapes, e.g. depthwise at large batch). STRIX_CUDNN_LEGACY=1 keeps the legacy API only,
+  // for comparison.
+  const char* legacy = std::getenv("STRIX_CUDNN_LEGACY");
+  Result<std::unique_ptr<Kernel>> graph =
+      Status(StatusCode::kUnsupported, "the graph path is for f16");
+  float graph_ms = 0.f;
+  if (args.inputs[0]->dtype == DType::kF16 && !(legacy != nullptr && legacy[0] == '1')) {
+    graph = make_conv2d_graph(b, args, p, k->act_, k->has_bias_, k->residual_, &graph_ms);
+    if (!graph.ok() && graph.status().code() != StatusCode::kUnsupported)
+      return Status(graph.status().code(), args.node_label + ": " + graph.status().message());
+  }
+  const bool symmetric = p.pad_top == p.pad_bottom && p.pad_left == p.pad_right;
+  if (graph.ok() && !symmetric) return graph;
   if (p.pad_top != p.pad_bottom || p.pad_left != p.pad_right)
     return node_error(args, StatusCode::kUnsupported, "cuDNN needs symmetric pads");
   if (p.n * p.c * p.h * p.w > (int64_t(1) << 31) || p.n * p.m * p.oh * p.ow > (int64_t(1) << 31))
     return node_error(args, StatusCode::kUnsupported, "tensor too large for a cuDNN descriptor");
   Status s = k->init(b, args);
-  if (!s.ok()) return Status(s.code(), args.node_label + ": " + s.message());
+  if (!s.ok()) {
+    if (graph.ok()) return graph;
+    return Status(s.code(), args.node_label + ": " + s.message());
+  }
+  // The legacy API takes the residual only in its fused call (bias + ReLU/identity).
+  if (k->residual_ && !k->fused()) {
+    if (graph.ok()) return graph;
+    return node_error(args, StatusCode::kUnsupported, "cuDNN cannot fuse this residual");
+  }
+  // The legacy time excludes a separate epilogue launch; the graph's includes its fused one.
+  if (graph.ok() && graph_ms <= k->measured_ms_) return graph;
   return std::unique_ptr<Kernel>(std::move(k));
 }
 

@@ -237,6 +237,9 @@ class CudaBackend : public Backend, public CudaBackendContext {
     return !first;
   }
 
+  // Conv2D + residual Add in one cuDNN call (conv.cc).
+  bool fuses_residual_add() const override { return true; }
+
   Result<std::unique_ptr<Kernel>> prepare(const PrepareArgs& args) const override {
     device_.activate();
     auto f = factory(args.node->op());

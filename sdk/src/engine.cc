@@ -11,6 +11,13 @@
 namespace strix {
 namespace {
 
+// The node of an Add fused into the Conv2D before it (try_residual_fusion): never run.
+class FusedAwayKernel : public kernels::Kernel {
+ public:
+  FusedAwayKernel() { name = "fused"; }
+  void eval(const kernels::EvalArgs&) const override {}
+};
+
 // *index: -1 for the CPU, else the CUDA device ordinal.
 Status parse_device(const std::string& device, std::string* canonical, int* index) {
   *index = -1;
@@ -103,8 +110,7 @@ class Builder {
         if (m.tensors[t].name == name) found = t;
       if (found < 0)
         return make_status(StatusCode::kInvalidArgument,
-                           "extra output '%s': the model has no tensor of that name",
-                           name.c_str());
+                           "extra output '%s': the model has no tensor of that name", name.c_str());
       if (!produced[found])
         return make_status(StatusCode::kInvalidArgument,
                            "extra output '%s': not produced by a node (a constant or a graph "
@@ -160,12 +166,65 @@ class Builder {
     return Status();
   }
 
+  // The Add that node `n` (a Conv2D without activation) may absorb on a device backend:
+  // the only reader of the conv's output, which is no graph output; its other input is
+  // computed before node n (or is a graph input). -1 when there is none; `residual` gets
+  // the Add's other input.
+  int residual_add_of(const ModelImpl& m, int n, const std::vector<int>& producer,
+                      const std::vector<std::vector<int>>& readers, int* residual) const {
+    const fb::Node* conv = m.graph->nodes()->Get(n);
+    if (conv->op() != fb::OpType::Conv2D || conv->outputs()->size() != 1) return -1;
+    const fb::Conv2DOptions* o = conv->options_as_Conv2DOptions();
+    if (o != nullptr && o->activation() != nullptr &&
+        o->activation()->kind() != fb::ActivationKind::None)
+      return -1;
+    int t = conv->outputs()->Get(0);
+    if (readers[t].size() != 1) return -1;
+    if (std::find(e_.output_tensors.begin(), e_.output_tensors.end(), t) != e_.output_tensors.end())
+      return -1;
+    int a = readers[t][0];
+    const fb::Node* add = m.graph->nodes()->Get(a);
+    if (a <= n || add->op() != fb::OpType::Add || add->inputs() == nullptr ||
+        add->inputs()->size() != 2 || add->outputs()->size() != 1)
+      return -1;
+    int r = add->inputs()->Get(0) == t ? add->inputs()->Get(1) : add->inputs()->Get(0);
+    if (r < 0 || r == t || e_.tensors[r].constant != nullptr) return -1;
+    if (producer[r] >= n) return -1;
+    if (e_.tensors[r].dtype != e_.tensors[t].dtype) return -1;
+    *residual = r;
+    return a;
+  }
+
   Status prepare_nodes(const ModelImpl& m) {
     const auto* nodes = m.graph->nodes();
     e_.nodes.resize(nodes->size());
+    // Producers and readers of every tensor, for build-time fusion on device backends.
+    std::vector<int> producer(e_.tensors.size(), -1);
+    std::vector<std::vector<int>> readers(e_.tensors.size());
+    for (uint32_t n = 0; n < nodes->size(); ++n) {
+      const fb::Node* node = nodes->Get(n);
+      for (int t : *node->outputs()) producer[t] = static_cast<int>(n);
+      if (node->inputs())
+        for (int t : *node->inputs())
+          if (t >= 0) readers[t].push_back(static_cast<int>(n));
+    }
+    std::vector<int> fused_into(nodes->size(), -1);
     for (uint32_t n = 0; n < nodes->size(); ++n) {
       const fb::Node* node = nodes->Get(n);
       CompiledNode& cn = e_.nodes[n];
+      if (fused_into[n] >= 0) {  // an Add absorbed by the conv before it: nothing to run
+        cn.kernel = std::make_unique<FusedAwayKernel>();
+        cn.skip = true;
+        cn.on_device = e_.nodes[fused_into[n]].on_device;
+        NodeReport report;
+        report.name = node->name() ? node->name()->str() : std::string();
+        report.op = fb::EnumNameOpType(node->op());
+        report.backend = e_.report.nodes[fused_into[n]].backend;
+        report.kernel = "fused into '" + e_.report.nodes[fused_into[n]].name + "'";
+        e_.report.nodes.push_back(std::move(report));
+        continue;
+      }
+      if (try_residual_fusion(m, static_cast<int>(n), producer, readers, &fused_into)) continue;
       kernels::PrepareArgs args;
       args.node = node;
       args.node_label = "model '" + m.origin + "': " + node_label(node, static_cast<int>(n));
@@ -232,6 +291,64 @@ class Builder {
       e_.report.nodes.push_back(std::move(report));
     }
     return Status();
+  }
+
+  // Compiles Conv2D node `n` together with the Add after it on the preferred backend when
+  // that backend fuses residual Adds (see residual_add_of). true when it did.
+  bool try_residual_fusion(const ModelImpl& m, int n, const std::vector<int>& producer,
+                           const std::vector<std::vector<int>>& readers,
+                           std::vector<int>* fused_into) {
+    if (e_.backends.empty() || !e_.backends.front()->fuses_residual_add()) return false;
+    int residual = -1;
+    int a = residual_add_of(m, n, producer, readers, &residual);
+    if (a < 0) return false;
+    const fb::Node* conv = m.graph->nodes()->Get(n);
+    const fb::Node* add = m.graph->nodes()->Get(a);
+    int out = add->outputs()->Get(0);
+    kernels::PrepareArgs args;
+    args.node = conv;
+    args.node_label =
+        "model '" + m.origin + "': " + node_label(conv, n) + " + " + node_label(add, a);
+    args.custom_ops = options_.custom_ops;
+    args.threads = e_.threads;
+    std::vector<int> inputs;
+    for (int t : *conv->inputs()) inputs.push_back(t);
+    inputs.resize(3, -1);
+    inputs.push_back(residual);
+    for (int t : inputs) args.inputs.push_back(t < 0 ? nullptr : &e_.tensors[t]);
+    kernels::KTensor saved = e_.tensors[out];
+    args.outputs.push_back(&e_.tensors[out]);
+    args.fused_residual = true;
+    const fb::BinaryOptions* bo = add->options_as_BinaryOptions();
+    args.residual_activation = bo != nullptr ? bo->activation() : nullptr;
+    const kernels::Backend& backend = *e_.backends.front();
+    if (!backend.supports(args)) return false;
+    Result<std::unique_ptr<kernels::Kernel>> k = backend.prepare(args);
+    if (!k.ok() || e_.tensors[out].dtype != saved.dtype) {
+      e_.tensors[out] = saved;  // compiled separately instead
+      return false;
+    }
+    for (int d = 0; d < e_.tensors[out].shape.rank(); ++d)
+      if (e_.tensors[out].shape[d] < 0) {
+        e_.tensors[out] = saved;
+        return false;
+      }
+    CompiledNode& cn = e_.nodes[n];
+    cn.kernel = std::move(k).value();
+    cn.inputs = inputs;
+    cn.outputs = {out};
+    cn.on_device = backend.device() != nullptr;
+    // The conv's own output is never materialized; it takes the Add's shape for reports.
+    e_.tensors[conv->outputs()->Get(0)].shape = e_.tensors[out].shape;
+    (*fused_into)[a] = n;
+    NodeReport report;
+    report.name = conv->name() ? conv->name()->str() : std::string();
+    report.op = "Conv2D+Add";
+    report.backend = backend.name();
+    report.kernel = cn.kernel->name;
+    e_.report.packed_weights_bytes += cn.kernel->packed_bytes;
+    e_.report.nodes.push_back(std::move(report));
+    return true;
   }
 
   // Decides views and in-place outputs, then places every arena buffer.
