@@ -222,6 +222,18 @@ class ConvKernel : public Kernel {
   bool half_ = false;
 };
 
+// Depthwise f16 (channels-last) through our own kernel (depthwise.cu).
+class DepthwiseKernel : public Kernel {
+ public:
+  void eval(const EvalArgs& a) const override {
+    launch_depthwise_nhwc(p_, act_, a.inputs[0], a.inputs[1], has_bias_ ? a.inputs[2] : nullptr,
+                          a.outputs[0], stream_of(a)->stream);
+  }
+  DevDepthwise p_{};
+  DevActivation act_;
+  bool has_bias_ = false;
+};
+
 }  // namespace
 
 Result<std::unique_ptr<Kernel>> make_conv2d(const CudaBackendContext& b, const PrepareArgs& args) {
@@ -257,6 +269,21 @@ Result<std::unique_ptr<Kernel>> make_conv2d(const CudaBackendContext& b, const P
       return node_error(args, StatusCode::kUnsupported, "activation after the residual");
   }
   const ref::Conv2DParams& p = k->p_;
+  // f16 depthwise (multiplier 1): our kernel; cuDNN's take tens of microseconds per layer.
+  const int64_t int_max = (int64_t(1) << 31) - 1;
+  if (args.inputs[0]->dtype == DType::kF16 && !k->residual_ && p.group == p.c && p.m == p.c &&
+      p.n * p.h * p.w * p.c < int_max && p.n * p.oh * p.ow * p.m < int_max) {
+    auto dw = std::make_unique<DepthwiseKernel>();
+    auto i = [](int64_t v) { return static_cast<int>(v); };
+    dw->p_ =
+        DevDepthwise{i(p.n),          i(p.c),          i(p.h),       i(p.w),        i(p.oh),
+                     i(p.ow),         i(p.kh),         i(p.kw),      i(p.stride_h), i(p.stride_w),
+                     i(p.dilation_h), i(p.dilation_w), i(p.pad_top), i(p.pad_left)};
+    dw->act_ = k->act_;
+    dw->has_bias_ = k->has_bias_;
+    dw->name = "cuda_depthwise_nhwc_f16";
+    return std::unique_ptr<Kernel>(std::move(dw));
+  }
   // f16: the cuDNN graph API (fused epilogue, runtime-fused and newest engines) and the
   // legacy API are both measured and the faster is kept (the graph engines lose on some
   // shapes, e.g. depthwise at large batch). STRIX_CUDNN_LEGACY=1 keeps the legacy API only,

@@ -69,6 +69,16 @@ void launch_pool2d(bool average, const DevPool& p, const void* x, void* y, bool 
 void launch_global_pool(bool average, const void* x, void* y, int64_t planes, int64_t spatial,
                         int64_t channels, bool channels_last, bool half, cudaStream_t stream);
 
+// Depthwise Conv2D (groups = channels, one filter each) over channels-last f16 tensors:
+// x [n, h, w, c], filters [c, kh, kw] (the device layout [M, kH, kW, 1]), bias [c] or null,
+// y [n, oh, ow, c] = act(conv + bias). Geometry as ref::Conv2DParams; every element count
+// and offset must fit in int32 (the caller checks).
+struct DevDepthwise {
+  int n, c, h, w, oh, ow, kh, kw, stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left;
+};
+void launch_depthwise_nhwc(const DevDepthwise& p, const DevActivation& act, const void* x,
+                           const void* w, const void* bias, void* y, cudaStream_t stream);
+
 // Softmax (or log-softmax) over the middle dimension of x viewed as [outer, axis, inner].
 void launch_softmax(bool log, const void* x, void* y, int64_t outer, int64_t axis, int64_t inner,
                     bool half, cudaStream_t stream);

@@ -90,6 +90,47 @@ __global__ void global_pool_nhwc_kernel(bool average, const T* x, T* y, int64_t 
   }
 }
 
+// Channels-last f16 max pooling, 8 channels per thread (16-byte loads and stores): the
+// pooling of ResNet's stem is bandwidth bound, and one thread per element wasted it.
+// Same NaN-free semantics as pool2d_kernel (the first tap, then v > acc).
+__global__ void max_pool_nhwc_vec8_kernel(DevPool p, const uint4* x, uint4* y) {
+  const int groups = int(p.channels / 8);
+  const int total = int(p.planes / p.channels * p.out_h * p.out_w) * groups;
+  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < total; i += gridDim.x * blockDim.x) {
+    const int cg = i % groups;
+    int pixel = i / groups;
+    const int ox = pixel % int(p.out_w);
+    pixel /= int(p.out_w);
+    const int oy = pixel % int(p.out_h);
+    const int n = pixel / int(p.out_h);
+    const int h = int(p.h), w = int(p.w);
+    const int y0 = oy * p.stride_h - p.pad_top, x0 = ox * p.stride_w - p.pad_left;
+    float acc[8];
+    bool any = false;
+    for (int ky = 0; ky < p.kernel_h; ++ky) {
+      const int iy = y0 + ky * p.dilation_h;
+      if (iy < 0 || iy >= h) continue;
+      for (int kx = 0; kx < p.kernel_w; ++kx) {
+        const int ix = x0 + kx * p.dilation_w;
+        if (ix < 0 || ix >= w) continue;
+        uint4 raw = x[((int64_t(n) * h + iy) * w + ix) * groups + cg];
+        const __half* v = reinterpret_cast<const __half*>(&raw);
+#pragma unroll
+        for (int e = 0; e < 8; ++e) {
+          float f = __half2float(v[e]);
+          acc[e] = any ? (f > acc[e] ? f : acc[e]) : f;
+        }
+        any = true;
+      }
+    }
+    uint4 out;
+    __half* o = reinterpret_cast<__half*>(&out);
+#pragma unroll
+    for (int e = 0; e < 8; ++e) o[e] = __float2half_rn(any ? acc[e] : -FLT_MAX);
+    y[i] = out;
+  }
+}
+
 }  // namespace
 
 void launch_pool2d(bool average, const DevPool& p, const void* x, void* y, bool half,
@@ -98,6 +139,12 @@ void launch_pool2d(bool average, const DevPool& p, const void* x, void* y, bool 
   if (n == 0) return;
   const bool small = p.planes * p.h * p.w < (int64_t(1) << 31) - 1 && n < (int64_t(1) << 30);
   const int g = grid_for(n, kBlock);
+  if (half && !average && p.channels_last && p.channels % 8 == 0 && small &&
+      reinterpret_cast<uintptr_t>(x) % 16 == 0 && reinterpret_cast<uintptr_t>(y) % 16 == 0) {
+    max_pool_nhwc_vec8_kernel<<<grid_for(n / 8, kBlock), kBlock, 0, stream>>>(
+        p, static_cast<const uint4*>(x), static_cast<uint4*>(y));
+    return;
+  }
   if (half) {
     auto* xs = static_cast<const __half*>(x);
     auto* ys = static_cast<__half*>(y);

@@ -90,6 +90,8 @@ TEST_F(CudaKernels, Conv2D) {
       {{3, 16, 7, 7}, 32, 1, 1, 0, 1, 1, true, fb::ActivationKind::None},  // 1x1
       {{1, 3, 31, 29}, 8, 7, 2, 3, 1, 1, true, fb::ActivationKind::Relu},  // ResNet stem
       {{2, 24, 10, 9}, 16, 1, 1, 0, 1, 1, false, fb::ActivationKind::Clip, 0.f, 6.f},  // 1x1
+      {{1, 7, 12, 10}, 7, 3, 2, 1, 1, 7, true, fb::ActivationKind::Relu},  // depthwise, odd C, s2
+      {{2, 32, 14, 13}, 32, 5, 1, 4, 2, 32, false, fb::ActivationKind::None},  // dw 5x5 dil 2
   };
   for (DType dt : {DType::kF32, DType::kF16}) {
     for (const ConvCase& c : cases) {
@@ -309,36 +311,38 @@ TEST_F(CudaKernels, Pooling) {
       {O::AveragePool, 3, 2, 1, false, false},  {O::AveragePool, 3, 2, 1, false, true},
       {O::AveragePool, 3, 2, 1, true, true},    {O::GlobalAveragePool, 0, 0, 0, false, false},
       {O::GlobalMaxPool, 0, 0, 0, false, false}};
-  for (DType dt : {DType::kF32, DType::kF16}) {
-    for (const Case& c : cases) {
-      ModelBuilder b;
-      int x = b.add_input("x", dt, {2, 3, 13, 15});
-      // ONNX output size; with ceil_mode a window starting in the padding is dropped.
-      auto out = [&](int64_t in) {
-        int64_t span = in + 2 * c.pad - c.k;
-        int64_t o = (c.ceil ? (span + c.s - 1) / c.s : span / c.s) + 1;
-        if (c.ceil && (o - 1) * c.s >= in + c.pad) --o;
-        return o;
-      };
-      const bool global = c.op == O::GlobalAveragePool || c.op == O::GlobalMaxPool;
-      int y = b.add_tensor("y", dt, {2, 3, global ? 1 : out(13), global ? 1 : out(15)});
-      if (global) {
-        b.add_node("p", c.op, {x}, {y});
-      } else {
-        auto& f = b.fbb();
-        auto o = fb::CreatePool2DOptions(f, f.CreateVector<int32_t>({c.k, c.k}),
-                                         f.CreateVector<int32_t>({c.s, c.s}), 0,
-                                         f.CreateVector<int32_t>({c.pad, c.pad, c.pad, c.pad}),
-                                         fb::PaddingMode::Explicit, c.ceil, c.include_pad);
-        b.add_node("p", c.op, {x}, {y}, fb::OpOptions::Pool2DOptions, o.Union());
+  // 3 channels: the generic kernel; 16: the 8-channel vector path of f16 max pooling.
+  for (int64_t ch : {3, 16})
+    for (DType dt : {DType::kF32, DType::kF16}) {
+      for (const Case& c : cases) {
+        ModelBuilder b;
+        int x = b.add_input("x", dt, {2, ch, 13, 15});
+        // ONNX output size; with ceil_mode a window starting in the padding is dropped.
+        auto out = [&](int64_t in) {
+          int64_t span = in + 2 * c.pad - c.k;
+          int64_t o = (c.ceil ? (span + c.s - 1) / c.s : span / c.s) + 1;
+          if (c.ceil && (o - 1) * c.s >= in + c.pad) --o;
+          return o;
+        };
+        const bool global = c.op == O::GlobalAveragePool || c.op == O::GlobalMaxPool;
+        int y = b.add_tensor("y", dt, {2, ch, global ? 1 : out(13), global ? 1 : out(15)});
+        if (global) {
+          b.add_node("p", c.op, {x}, {y});
+        } else {
+          auto& f = b.fbb();
+          auto o = fb::CreatePool2DOptions(f, f.CreateVector<int32_t>({c.k, c.k}),
+                                           f.CreateVector<int32_t>({c.s, c.s}), 0,
+                                           f.CreateVector<int32_t>({c.pad, c.pad, c.pad, c.pad}),
+                                           fb::PaddingMode::Explicit, c.ceil, c.include_pad);
+          b.add_node("p", c.op, {x}, {y}, fb::OpOptions::Pool2DOptions, o.Union());
+        }
+        b.mark_output(y);
+        Comparison r = compare_cpu_cuda(b.finish(), {random_tensor(dt, {{2, ch, 13, 15}}, seed_)});
+        ASSERT_EQ(r.rel_l2.size(), 1u);
+        EXPECT_LE(r.rel_l2[0], dt == DType::kF32 ? kF32 : kF16) << fb::EnumNameOpType(c.op);
+        expect_on_gpu(r);
       }
-      b.mark_output(y);
-      Comparison r = compare_cpu_cuda(b.finish(), {random_tensor(dt, {{2, 3, 13, 15}}, seed_)});
-      ASSERT_EQ(r.rel_l2.size(), 1u);
-      EXPECT_LE(r.rel_l2[0], dt == DType::kF32 ? kF32 : kF16) << fb::EnumNameOpType(c.op);
-      expect_on_gpu(r);
     }
-  }
 }
 
 TEST_F(CudaKernels, Softmax) {
