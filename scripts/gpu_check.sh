@@ -8,7 +8,8 @@
 #   mkdir -p .deps && cd .deps && apt-get download libflatbuffers-dev flatbuffers-compiler \
 #     libflatbuffers2 libcli11-dev nlohmann-json3-dev Environment: STEPS="build test bench torch" (default all), TORCH_COMPILE=1 adds
 # torch.compile to the baseline, BENCH_QUICK=1 runs batch 1 and 256 of resnet50 only,
-# PROFILE=0 skips the per-node profiles.
+# PROFILE=0 skips the per-node profiles, LEGACY=1 adds benches with cuDNN's legacy API only
+# (STRIX_CUDNN_LEGACY=1). STRIX_CUDA_TUNING_CACHE (set below) keeps the engine choices.
 set -u -o pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT=${OUT:-/tmp/strix_gpu_out}
@@ -67,10 +68,11 @@ if has bench; then
     for m in resnet50 mobilenet_v2 resnet18; do
       for b in 1 256; do bench fp16 ${m}_f16 $b; done
     done
-    # The same f16 models through cuDNN's legacy API (before the graph API path).
-    STRIX_CUDNN_LEGACY=1 bench fp16_legacy resnet50_f16 1
-    STRIX_CUDNN_LEGACY=1 bench fp16_legacy mobilenet_v2_f16 1
-    STRIX_CUDNN_LEGACY=1 bench fp16_legacy resnet50_f16 256
+    if [ "${LEGACY:-0}" = 1 ]; then  # the same f16 models through cuDNN's legacy API only
+      STRIX_CUDNN_LEGACY=1 bench fp16_legacy resnet50_f16 1
+      STRIX_CUDNN_LEGACY=1 bench fp16_legacy mobilenet_v2_f16 1
+      STRIX_CUDNN_LEGACY=1 bench fp16_legacy resnet50_f16 256
+    fi
     bench fp16_nograph resnet50_f16 1 --no-cuda-graph
     bench fp16_nograph mobilenet_v2_f16 1 --no-cuda-graph
     for b in 1 256; do bench fp32 resnet50 $b; done
