@@ -222,6 +222,37 @@ class ConvKernel : public Kernel {
   bool half_ = false;
 };
 
+// Best-of-3 time (ms) of the depthwise kernel on scratch data, or -1 when it cannot run.
+float time_depthwise(const DevDepthwise& p, const DevActivation& act, bool has_bias) {
+  const size_t xb = size_t(p.n) * p.h * p.w * p.c * 2, yb = size_t(p.n) * p.oh * p.ow * p.c * 2;
+  const size_t wb = size_t(p.c) * p.kh * p.kw * 2, bb = size_t(p.c) * 2;
+  void *x = nullptr, *y = nullptr, *w = nullptr, *bias = nullptr;
+  float best = -1.f;
+  cudaEvent_t start = nullptr, stop = nullptr;
+  if (cudaMalloc(&x, xb) == cudaSuccess && cudaMalloc(&y, yb) == cudaSuccess &&
+      cudaMalloc(&w, wb) == cudaSuccess && cudaMalloc(&bias, bb) == cudaSuccess &&
+      cudaEventCreate(&start) == cudaSuccess && cudaEventCreate(&stop) == cudaSuccess) {
+    cudaMemset(x, 0x3c, xb);
+    cudaMemset(w, 0x3c, wb);
+    cudaMemset(bias, 0x3c, bb);
+    launch_depthwise_nhwc(p, act, x, w, has_bias ? bias : nullptr, y, nullptr);  // warm-up
+    for (int r = 0; r < 3 && cudaDeviceSynchronize() == cudaSuccess; ++r) {
+      cudaEventRecord(start, nullptr);
+      launch_depthwise_nhwc(p, act, x, w, has_bias ? bias : nullptr, y, nullptr);
+      cudaEventRecord(stop, nullptr);
+      float ms = 0.f;
+      if (cudaEventSynchronize(stop) != cudaSuccess) break;
+      cudaEventElapsedTime(&ms, start, stop);
+      if (best < 0.f || ms < best) best = ms;
+    }
+  }
+  if (start) cudaEventDestroy(start);
+  if (stop) cudaEventDestroy(stop);
+  for (void* ptr : {x, y, w, bias}) cudaFree(ptr);
+  cudaGetLastError();
+  return best;
+}
+
 // Depthwise f16 (channels-last) through our own kernel (depthwise.cu).
 class DepthwiseKernel : public Kernel {
  public:
@@ -269,10 +300,24 @@ Result<std::unique_ptr<Kernel>> make_conv2d(const CudaBackendContext& b, const P
       return node_error(args, StatusCode::kUnsupported, "activation after the residual");
   }
   const ref::Conv2DParams& p = k->p_;
-  // f16 depthwise (multiplier 1): our kernel; cuDNN's take tens of microseconds per layer.
+  // Candidates, each with its time measured on scratch data when the Engine is built; the
+  // fastest is kept: our depthwise kernel (f16), the cuDNN graph API (f16: fused epilogue,
+  // runtime-fused and newest engines) and cuDNN's legacy API. Which wins depends on the
+  // shape: e.g. cuDNN's depthwise engines take tens of microseconds at batch 1, where ours
+  // is bandwidth bound, but win at batch 256. STRIX_CUDNN_LEGACY=1 keeps the legacy API only.
+  const char* legacy_env = std::getenv("STRIX_CUDNN_LEGACY");
+  const bool legacy_only = legacy_env != nullptr && legacy_env[0] == '1';
+  std::unique_ptr<Kernel> best;
+  float best_ms = 0.f;
+  auto offer = [&](std::unique_ptr<Kernel> kernel, float ms) {
+    if (!best || ms < best_ms) {
+      best = std::move(kernel);
+      best_ms = ms;
+    }
+  };
   const int64_t int_max = (int64_t(1) << 31) - 1;
-  if (args.inputs[0]->dtype == DType::kF16 && !k->residual_ && p.group == p.c && p.m == p.c &&
-      p.n * p.h * p.w * p.c < int_max && p.n * p.oh * p.ow * p.m < int_max) {
+  if (args.inputs[0]->dtype == DType::kF16 && !legacy_only && !k->residual_ && p.group == p.c &&
+      p.m == p.c && p.n * p.h * p.w * p.c < int_max && p.n * p.oh * p.ow * p.m < int_max) {
     auto dw = std::make_unique<DepthwiseKernel>();
     auto i = [](int64_t v) { return static_cast<int>(v); };
     dw->p_ =
@@ -282,40 +327,38 @@ Result<std::unique_ptr<Kernel>> make_conv2d(const CudaBackendContext& b, const P
     dw->act_ = k->act_;
     dw->has_bias_ = k->has_bias_;
     dw->name = "cuda_depthwise_nhwc_f16";
-    return std::unique_ptr<Kernel>(std::move(dw));
+    float ms = time_depthwise(dw->p_, dw->act_, dw->has_bias_);
+    if (ms >= 0.f) offer(std::move(dw), ms);
   }
-  // f16: the cuDNN graph API (fused epilogue, runtime-fused and newest engines) and the
-  // legacy API are both measured and the faster is kept (the graph engines lose on some
-  // shapes, e.g. depthwise at large batch). STRIX_CUDNN_LEGACY=1 keeps the legacy API only,
-  // for comparison.
-  const char* legacy = std::getenv("STRIX_CUDNN_LEGACY");
-  Result<std::unique_ptr<Kernel>> graph =
-      Status(StatusCode::kUnsupported, "the graph path is for f16");
-  float graph_ms = 0.f;
-  if (args.inputs[0]->dtype == DType::kF16 && !(legacy != nullptr && legacy[0] == '1')) {
-    graph = make_conv2d_graph(b, args, p, k->act_, k->has_bias_, k->residual_, &graph_ms);
-    if (!graph.ok() && graph.status().code() != StatusCode::kUnsupported)
+  if (args.inputs[0]->dtype == DType::kF16 && !legacy_only) {
+    float graph_ms = 0.f;
+    Result<std::unique_ptr<Kernel>> graph =
+        make_conv2d_graph(b, args, p, k->act_, k->has_bias_, k->residual_, &graph_ms);
+    if (graph.ok()) {
+      offer(std::move(graph).value(), graph_ms);
+    } else if (graph.status().code() != StatusCode::kUnsupported) {
       return Status(graph.status().code(), args.node_label + ": " + graph.status().message());
+    }
   }
-  const bool symmetric = p.pad_top == p.pad_bottom && p.pad_left == p.pad_right;
-  if (graph.ok() && !symmetric) return graph;
+  auto legacy_error = [&](Status s) -> Result<std::unique_ptr<Kernel>> {
+    if (best) return std::move(best);
+    return s;
+  };
   if (p.pad_top != p.pad_bottom || p.pad_left != p.pad_right)
-    return node_error(args, StatusCode::kUnsupported, "cuDNN needs symmetric pads");
+    return legacy_error(node_error(args, StatusCode::kUnsupported, "cuDNN needs symmetric pads"));
   if (p.n * p.c * p.h * p.w > (int64_t(1) << 31) || p.n * p.m * p.oh * p.ow > (int64_t(1) << 31))
-    return node_error(args, StatusCode::kUnsupported, "tensor too large for a cuDNN descriptor");
+    return legacy_error(
+        node_error(args, StatusCode::kUnsupported, "tensor too large for a cuDNN descriptor"));
   Status s = k->init(b, args);
-  if (!s.ok()) {
-    if (graph.ok()) return graph;
-    return Status(s.code(), args.node_label + ": " + s.message());
-  }
+  if (!s.ok()) return legacy_error(Status(s.code(), args.node_label + ": " + s.message()));
   // The legacy API takes the residual only in its fused call (bias + ReLU/identity).
-  if (k->residual_ && !k->fused()) {
-    if (graph.ok()) return graph;
-    return node_error(args, StatusCode::kUnsupported, "cuDNN cannot fuse this residual");
-  }
-  // The legacy time excludes a separate epilogue launch; the graph's includes its fused one.
-  if (graph.ok() && graph_ms <= k->measured_ms_) return graph;
-  return std::unique_ptr<Kernel>(std::move(k));
+  if (k->residual_ && !k->fused())
+    return legacy_error(
+        node_error(args, StatusCode::kUnsupported, "cuDNN cannot fuse this residual"));
+  // The legacy time excludes a separate epilogue launch; the others include theirs.
+  float legacy_ms = k->measured_ms_;
+  offer(std::move(k), legacy_ms);
+  return best;
 }
 
 }  // namespace strix::kernels::cuda
