@@ -2,10 +2,12 @@
 // (AVX-512 or AVX2+FMA on x86, NEON on AArch64), placed before the reference backend. It answers
 // supports() for f32 (and f16-stored) nodes of the ops below; a factory returns kUnsupported for a
 // configuration it has no fast path for, and the Engine then uses the reference kernel for that
-// node. On a CPU or build without a SIMD kernel set (or with STRIX_CPU_ISA=scalar) it
-// supports nothing.
+// node. INT8 Conv2D, FullyConnected, Add, MaxPool, GlobalAveragePool and Quantize go to the INT8
+// kernels (isa_int8.h: AVX-512 VNNI or AVX2, NEON with or without sdot). On a CPU or build without
+// a SIMD kernel set (or with STRIX_CPU_ISA=scalar) it supports nothing.
 #include "kernels/backend.h"
 #include "kernels/cpu/common.h"
+#include "kernels/cpu/int8_common.h"
 #include "kernels/f16_adapter.h"
 
 namespace strix::kernels::cpu {
@@ -36,13 +38,34 @@ Factory factory_of(fb::OpType op) {
   }
 }
 
+// INT8 nodes (input 0 i8) of these ops, and Quantize to i8, go to the INT8 kernels
+// (conv_int8.cc, gemm_int8.cc, add_int8.cc, pool_int8.cc, quantize_int8.cc).
+using Int8Factory = Result<std::unique_ptr<Kernel>> (*)(const PrepareArgs&, const IsaInt8Kernels&);
+
+Int8Factory int8_factory_of(const PrepareArgs& args) {
+  if (args.node->op() == fb::OpType::Quantize && args.outputs.size() == 1 &&
+      args.outputs[0]->dtype == DType::kI8)
+    return make_quantize_i8;
+  if (args.inputs.empty() || args.inputs[0] == nullptr || args.inputs[0]->dtype != DType::kI8)
+    return nullptr;
+  switch (args.node->op()) {
+    case fb::OpType::Conv2D: return make_conv2d_i8;
+    case fb::OpType::FullyConnected: return make_fully_connected_i8;
+    case fb::OpType::Add: return make_add_i8;
+    case fb::OpType::MaxPool: return make_max_pool_i8;
+    case fb::OpType::GlobalAveragePool: return make_global_average_pool_i8;
+    default: return nullptr;
+  }
+}
+
 class OptimizedBackend : public Backend {
  public:
-  OptimizedBackend() : isa_(isa_kernels(selected_isa())) {}
+  OptimizedBackend() : isa_(isa_kernels(selected_isa())), int8_(isa_int8_kernels(selected_isa())) {}
   const char* name() const override { return "cpu"; }
   bool is_cpu() const override { return true; }
 
   bool supports(const PrepareArgs& args) const override {
+    if (int8_ != nullptr && int8_factory_of(args) != nullptr) return true;
     if (isa_ == nullptr || factory_of(args.node->op()) == nullptr) return false;
     // f32, or f16 storage computed in f32 (kernels/f16_adapter.h).
     auto float_type = [](DType d) { return d == DType::kF32 || d == DType::kF16; };
@@ -54,6 +77,7 @@ class OptimizedBackend : public Backend {
   }
 
   Result<std::unique_ptr<Kernel>> prepare(const PrepareArgs& args) const override {
+    if (Int8Factory f8 = int8_ ? int8_factory_of(args) : nullptr) return f8(args, *int8_);
     Factory f = isa_ ? factory_of(args.node->op()) : nullptr;
     if (f == nullptr) return unsupported(args, "op not covered");
     if (has_f16(args))
@@ -64,6 +88,7 @@ class OptimizedBackend : public Backend {
 
  private:
   const IsaKernels* isa_;
+  const IsaInt8Kernels* int8_;
 };
 
 }  // namespace
