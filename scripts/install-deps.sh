@@ -13,6 +13,7 @@ packages=(
   python3-numpy python3-torch
   libonnx-dev libprotobuf-dev protobuf-compiler python3-onnx libssl-dev python3-venv
   python3-torchvision
+  libpng-dev libjpeg-dev zlib1g-dev
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-tools
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly
   dataset-fashion-mnist

@@ -189,10 +189,12 @@ class Exporter {
     for (int t : g_.inputs) {
       STRIX_RETURN_IF_ERROR(check_tensor(t));
       file_index_[t] = b_.add_input(g_.tensors[t].name, dtype(t), g_.tensors[t].shape);
+      if (!g_.tensors[t].quant.empty()) b_.set_quantization(file_index_[t], g_.tensors[t].quant);
     }
     for (size_t t = 0; t < g_.tensors.size(); ++t) {
       if (!used[t] || file_index_[t] >= 0) continue;
       STRIX_RETURN_IF_ERROR(add_tensor(static_cast<int>(t)));
+      if (!g_.tensors[t].quant.empty()) b_.set_quantization(file_index_[t], g_.tensors[t].quant);
     }
     for (size_t n = 0; n < g_.nodes.size(); ++n) {
       const Node& node = g_.nodes[n];

@@ -19,6 +19,7 @@
 
 #include "converter/ir/options.h"
 #include "strix/status.h"
+#include "strix/tensor.h"
 
 namespace strix::ir {
 
@@ -41,6 +42,9 @@ struct Tensor {
   bool is_constant = false;
   std::vector<float> floats;
   std::vector<int64_t> ints;
+  // Affine quantization of an i8/u8/i32 tensor (empty for float tensors): written to the
+  // file's Tensor.quantization. INT8 graphs: converter/quant/quantize_graph.h.
+  Quantization quant;
 
   static Tensor activation(std::string name, DType dtype, std::vector<int64_t> shape);
   static Tensor constant_f32(std::string name, std::vector<int64_t> shape,

@@ -93,7 +93,10 @@ Status finish(const PrepareArgs& args, const IsaKernels& isa, GemmKernel* k, con
   k->packed_bytes = k->packed_.bytes() + k->bias_.bytes();
   k->rows_ = split_panels(k->m_, isa.mr);
   k->m_panels_ = static_cast<int64_t>(k->rows_.size()) - 1;
-  k->kc_ = k->m_panels_ > 1 ? ceil_div(k->k_, ceil_div(k->k_, kKc)) : k->k_;
+  // The same K blocking at every batch size: each output row is then computed by the same
+  // sequence of operations whatever M is, so a batch of N items gives bit-identical results
+  // to N runs of one item (calibration relies on it: converter/quant/calibrate.h).
+  k->kc_ = ceil_div(k->k_, ceil_div(k->k_, kKc));
   const int threads = std::max(1, args.threads);
   if (threads > 1 && k->n_panels_ < 4 * threads)
     k->m_chunks_ = std::min(k->m_panels_, ceil_div(4 * threads, k->n_panels_));

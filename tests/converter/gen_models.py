@@ -366,10 +366,9 @@ def error_cases(s):
     s.add_error("err_empty", empty, ["is empty"])
 
     nodes = [n("Relu", ["x"], ["r"]), n("Exp", ["r"], ["e"]), n("Erf", ["e"], ["f"]),
-             helper.make_node("QuantizeLinear", ["f", "qs"], ["y"], name="quant")]
+             helper.make_node("DynamicQuantizeLinear", ["f"], ["y", "ys", "yz"], name="quant")]
     graph = helper.make_graph(nodes, "unsupported", [helper.make_tensor_value_info("x", F, [1, 4])],
-                              [helper.make_tensor_value_info("y", TensorProto.UINT8, [1, 4])],
-                              initializer=[numpy_helper.from_array(np.float32(0.1), "qs")])
+                              [helper.make_tensor_value_info("y", TensorProto.UINT8, [1, 4])])
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
     model.ir_version = 7
     onnx.checker.check_model(model)
@@ -378,7 +377,8 @@ def error_cases(s):
     s.add_error("err_unsupported", path,
                 ["has 3 unsupported nodes", "node 1 'Exp_e' (Exp, opset 13): no importer",
                  "node 2 'Erf_f' (Erf, opset 13): Erf is imported only as part of the GELU pattern",
-                 "node 3 'quant' (QuantizeLinear, opset 13): QDQ import comes with INT8 support"])
+                 "node 3 'quant' (DynamicQuantizeLinear, opset 13): dynamic quantization is not "
+                 "supported"])
 
     nodes = [n("Relu", ["x"], ["y"])]
     graph = helper.make_graph(nodes, "dyn", [helper.make_tensor_value_info("x", F, ["N", 3, "H", 4])],

@@ -127,7 +127,9 @@ TEST(ConverterIr, Fp16CastsOnlyInputsThatNodesRead) {
     ASSERT_EQ(n.inputs.size(), 1u);
     EXPECT_NE(n.inputs[0], z) << n.name << " reads the unread input z";
     if (n.op == fb::OpType::Cast && n.inputs[0] == x) ++casts_of_x;
-    if (n.op == fb::OpType::Reshape) EXPECT_EQ(n.inputs[0], x) << "the copy reads x in f32";
+    if (n.op == fb::OpType::Reshape) {
+      EXPECT_EQ(n.inputs[0], x) << "the copy reads x in f32";
+    }
   }
   EXPECT_EQ(casts_of_x, 1);
   ASSERT_EQ(g.nodes.size(), 4u);  // Cast x -> f16, Reshape, Relu, Cast -> f32 'r'

@@ -125,6 +125,8 @@ class Folder {
     if (op == "Range") return range(out);
     if (op == "Transpose") return transpose(out);
     if (op == "Where") return where(out);
+    if (op == "QuantizeLinear" || op == "DequantizeLinear")
+      return fold_qdq(n_, opset_, in_, label_, out);  // import_qdq.cc
     return elementwise(out);
   }
 
@@ -591,7 +593,11 @@ const std::set<std::string>& foldable_ops() {
 
 }  // namespace
 
-bool is_foldable_op(const std::string& op_type) { return foldable_ops().count(op_type) != 0; }
+bool is_foldable_op(const std::string& op_type) {
+  // QuantizeLinear / DequantizeLinear of constants: fold_qdq (import_qdq.cc).
+  return foldable_ops().count(op_type) != 0 || op_type == "QuantizeLinear" ||
+         op_type == "DequantizeLinear";
+}
 
 Status fold_node(const onnx::NodeProto& node, int opset, const std::vector<Value>& inputs,
                  const std::vector<const TypeInfo*>& types, const std::string& label,

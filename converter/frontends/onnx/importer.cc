@@ -463,7 +463,14 @@ Result<ir::Graph> Importer::run(ImportInfo* info) {
   STRIX_RETURN_IF_ERROR(make_outputs());
   graph_.remove_dead_nodes();
   STRIX_RETURN_IF_ERROR(graph_.topological_sort());
-  if (info != nullptr) info->num_folded_nodes = num_folded_;
+  record_qdq_weights(*this);
+  if (info != nullptr) {
+    info->num_folded_nodes = num_folded_;
+    for (const auto& kv : qdq_activations)
+      info->qdq_activations.emplace(graph_.tensors[kv.first].name, kv.second);
+    for (const auto& kv : qdq_weights)
+      info->qdq_weights.emplace(graph_.tensors[kv.first].name, kv.second);
+  }
   return std::move(graph_);
 }
 

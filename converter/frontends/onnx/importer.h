@@ -123,6 +123,7 @@ struct OpEntry {
 void register_nn_ops(std::map<std::string, OpEntry>& table);
 void register_elementwise_ops(std::map<std::string, OpEntry>& table);
 void register_tensor_ops(std::map<std::string, OpEntry>& table);
+void register_qdq_ops(std::map<std::string, OpEntry>& table);  // import_qdq.cc
 const std::map<std::string, OpEntry>& op_table();
 // Reason why a known but unimported op is not supported, or "" (registry.cc).
 std::string unsupported_reason(const std::string& op_type);
@@ -146,6 +147,16 @@ struct PatternMatch {
 class Importer;
 void match_patterns(Importer& imp, std::vector<bool>* replaced,
                     std::map<int, PatternMatch>* anchors);
+// DequantizeLinear(QuantizeLinear(x)) pairs (import_qdq.cc), called by match_patterns.
+void match_qdq_pairs(Importer& imp, std::vector<bool>* replaced,
+                     std::map<int, PatternMatch>* anchors);
+// QuantizeLinear / DequantizeLinear of constants (import_qdq.cc), called by fold_node: every
+// input is known. Round half to even and saturation as ONNX specifies.
+Status fold_qdq(const onnx::NodeProto& node, int opset, const std::vector<Value>& inputs,
+                const std::string& label, std::vector<Value>* outputs);
+// Records the quantization of every folded DequantizeLinear that became an IR constant (QDQ
+// weights) in Importer::qdq_weights; called at the end of the import.
+void record_qdq_weights(Importer& imp);
 
 class Importer {
  public:
@@ -174,6 +185,8 @@ class Importer {
   int use_count(const std::string& name) const;
   const std::vector<int>& readers(const std::string& name) const;
   const PatternMatch* current_pattern = nullptr;
+  // QDQ parameters by IR tensor index (import_qdq.cc); run() reports them by name.
+  std::map<int, Quantization> qdq_activations, qdq_weights;
 
  private:
   Status check_support();

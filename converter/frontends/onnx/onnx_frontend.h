@@ -27,6 +27,7 @@
 
 #include "converter/ir/graph.h"
 #include "strix/status.h"
+#include "strix/tensor.h"
 
 namespace strix::onnx_frontend {
 
@@ -47,10 +48,18 @@ struct ImportInfo {
   int64_t ir_version = 0;
   int num_onnx_nodes = 0;
   int num_folded_nodes = 0;
+  // QDQ models (import_qdq.cc), by IR tensor name in the imported graph: the int8
+  // quantization of each activation a QuantizeLinear -> DequantizeLinear pair fake-quantizes,
+  // and of each weight a DequantizeLinear reads (per channel along `axis`). Empty otherwise.
+  std::map<std::string, Quantization> qdq_activations, qdq_weights;
 };
 
 Result<ir::Graph> import_onnx(const void* data, size_t size, const ImportOptions& options,
                               ImportInfo* info = nullptr);
+
+// True when the bytes parse as an ONNX model holding QuantizeLinear or DequantizeLinear
+// nodes (a QDQ model: INT8 needs no calibration data). False on anything else.
+bool has_qdq_nodes(const void* data, size_t size);
 
 // One line per op type with an importer: "Conv", "Relu", ... (sorted), for docs and tests.
 std::vector<std::string> supported_op_types();

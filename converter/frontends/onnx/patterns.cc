@@ -126,6 +126,7 @@ void match_patterns(Importer& imp, std::vector<bool>* replaced,
     (*replaced)[anchor] = false;
     (*anchors)[anchor] = m;
   }
+  match_qdq_pairs(imp, replaced, anchors);
 }
 
 }  // namespace strix::onnx_frontend

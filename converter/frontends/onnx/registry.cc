@@ -10,6 +10,7 @@ const std::map<std::string, OpEntry>& op_table() {
     register_nn_ops(t);
     register_elementwise_ops(t);
     register_tensor_ops(t);
+    register_qdq_ops(t);
     // Ops that exist only inside foldable shape computations: no importer.
     for (const char* op :
          {"Constant", "Shape", "Size", "ConstantOfShape", "Range", "Where", "Equal", "Less",
@@ -22,10 +23,11 @@ const std::map<std::string, OpEntry>& op_table() {
 }
 
 std::string unsupported_reason(const std::string& op) {
-  if (op == "QuantizeLinear" || op == "DequantizeLinear" || op == "QLinearConv" ||
-      op == "QLinearMatMul" || op == "ConvInteger" || op == "MatMulInteger" ||
-      op == "DynamicQuantizeLinear")
-    return "QDQ import comes with INT8 support";
+  if (op == "QLinearConv" || op == "QLinearMatMul" || op == "ConvInteger" || op == "MatMulInteger")
+    return "QOperator models are not supported; export QDQ (QuantizeLinear/DequantizeLinear)";
+  if (op == "DynamicQuantizeLinear")
+    return "dynamic quantization is not supported; export static QDQ "
+           "(QuantizeLinear/DequantizeLinear)";
   if (op == "Erf")
     return "Erf is imported only as part of the GELU pattern x * 0.5 * (1 + erf(x / sqrt(2)))";
   if (op == "If" || op == "Loop" || op == "Scan") return "control flow is not supported";

@@ -1,6 +1,7 @@
 // strixc convert: ONNX -> .strix with metadata, verified before it is written.
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -11,10 +12,12 @@
 #include <sstream>
 
 #include "commands.h"
+#include "convert_setup.h"
 #include "converter/frontends/onnx/convert.h"
 #include "converter/ir/export.h"
 #include "converter/ir/passes.h"
 #include "converter/passes/passes.h"
+#include "converter/quant/mixed_precision.h"
 #include "strix/version.h"
 
 namespace strix::strixc {
@@ -77,6 +80,12 @@ Task parse_task(const std::string& t) {
 
 }  // namespace
 
+void print_quantize_report(const quant::QuantizeReport& report) {
+  for (const quant::NodePrecision& n : report.nodes)
+    std::printf("  %-32s %-18s %-5s %s\n", n.node.c_str(), n.op.c_str(), n.precision.c_str(),
+                n.reason.c_str());
+}
+
 std::string sha256_hex(const void* data, size_t size) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
@@ -95,25 +104,27 @@ int report_error(const std::string& command, int exit_code, const std::string& m
   return exit_code;
 }
 
-int convert_command(const ConvertOptions& o) {
-  onnx_frontend::ConvertOptions options;
+int setup_convert(const ConvertOptions& o, const std::string& command, ConvertSetup* setup) {
+  onnx_frontend::ConvertOptions& options = setup->options;
+  std::vector<float>& mean = setup->mean;
+  std::vector<float>& std_dev = setup->std_dev;
   options.fp16 = o.precision == "fp16";
+  options.int8 = o.precision == "int8" || o.precision == "best";
   for (const std::string& spec : o.input_shapes) {
     size_t eq = spec.rfind('=');
     std::vector<int64_t> dims;
     if (eq == std::string::npos || eq == 0 || !parse_dims(spec.substr(eq + 1), &dims))
       return report_error(
-          kCommand, kExitUsage,
+          command, kExitUsage,
           "--input-shape '" + spec + "': expected NAME=DxDx... (e.g. input=1x3x224x224)");
     options.import.input_shapes[spec.substr(0, eq)] = dims;
   }
-  std::vector<float> mean, std_dev;
   if (!o.mean.empty() && !parse_floats(o.mean, &mean))
-    return report_error(kCommand, kExitUsage, "--mean '" + o.mean + "': expected numbers a,b,c");
+    return report_error(command, kExitUsage, "--mean '" + o.mean + "': expected numbers a,b,c");
   if (!o.std.empty() && !parse_floats(o.std, &std_dev))
-    return report_error(kCommand, kExitUsage, "--std '" + o.std + "': expected numbers a,b,c");
+    return report_error(command, kExitUsage, "--std '" + o.std + "': expected numbers a,b,c");
   for (float s : std_dev)
-    if (s == 0.f) return report_error(kCommand, kExitUsage, "--std values must not be 0");
+    if (s == 0.f) return report_error(command, kExitUsage, "--std values must not be 0");
 
   Metadata& m = options.metadata;
   m.task = parse_task(o.task);
@@ -121,7 +132,7 @@ int convert_command(const ConvertOptions& o) {
   if (!o.labels.empty()) {
     std::string text;
     if (!read_file(o.labels, &text))
-      return report_error(kCommand, kExitError, "cannot read labels file '" + o.labels + "'");
+      return report_error(command, kExitError, "cannot read labels file '" + o.labels + "'");
     std::stringstream ss(text);
     std::string line;
     while (std::getline(ss, line)) {
@@ -132,9 +143,9 @@ int convert_command(const ConvertOptions& o) {
   }
   if (m.task == Task::kClassify) m.postprocess.decoder = 1;  // strix.fb.DecoderKind.Softmax
 
-  std::string bytes;
+  std::string& bytes = setup->bytes;
   if (!read_file(o.input, &bytes))
-    return report_error(kCommand, kExitError, "cannot read '" + o.input + "'");
+    return report_error(command, kExitError, "cannot read '" + o.input + "'");
   std::string base = std::filesystem::path(o.input).filename().string();
   options.import.model_name = base;
   m.source_file = base;
@@ -143,9 +154,11 @@ int convert_command(const ConvertOptions& o) {
 
   // The input contract describes input 0 when it is an image (NCHW, 1 or 3 channels); it
   // needs the input shape, known once the model is imported.
-  options.complete_metadata = [&](const ir::Graph& g, const onnx_frontend::ImportInfo& info,
-                                  Metadata* md) -> Status {
+  options.complete_metadata = [&o, &mean, &std_dev](const ir::Graph& g,
+                                                    const onnx_frontend::ImportInfo& info,
+                                                    Metadata* md) -> Status {
     md->extra.push_back({"onnx_opset", std::to_string(info.opset)});
+    md->extra.push_back({"opt_level", std::to_string(o.opt_level)});
     if (!info.producer_name.empty())
       md->extra.push_back({"onnx_producer", info.producer_name + " " + info.producer_version});
     if (g.inputs.empty()) return Status();
@@ -178,6 +191,74 @@ int convert_command(const ConvertOptions& o) {
   };
 
   options.opt_level = o.opt_level;
+
+  // INT8 (converter/quant/).
+  onnx_frontend::Int8Options& q = options.int8_options;
+  q.calib_data = o.calib_data;
+  q.calib_table = o.calib_table;
+  if (!quant::parse_calibrator(o.calibrator, &q.calibrate.calibrator.kind))
+    return report_error(
+        command, kExitUsage,
+        "--calibrator '" + o.calibrator + "': expected entropy, minmax, percentile or mse");
+  if (!(o.percentile > 0 && o.percentile <= 100))
+    return report_error(command, kExitUsage, "--percentile must be in (0, 100]");
+  q.calibrate.calibrator.percentile = o.percentile;
+  q.calibrate.samples = o.calib_samples;
+  q.calibrate.batch = o.calib_batch;
+  q.calibrate.reference_kernels = o.calib_reference_kernels;
+  q.calibrate.progress = !o.quiet;
+  if (options.int8 && o.calib_data.empty() && o.calib_table.empty() &&
+      !onnx_frontend::has_qdq_nodes(bytes.data(), bytes.size()))  // QDQ: no calibration
+    return report_error(command, kExitUsage,
+                        "--precision int8 needs --calib-data SPEC (calibrate now) or --calib-table "
+                        "FILE (from `strixc calibrate`)");
+  if (!o.calib_data.empty() && !o.calib_table.empty())
+    return report_error(command, kExitUsage, "give --calib-data or --calib-table, not both");
+  if (!options.int8 && (!o.calib_data.empty() || !o.calib_table.empty()))
+    return report_error(
+        command, kExitUsage,
+        "--calib-data/--calib-table need --precision int8 (the precision is " + o.precision + ")");
+  if (!o.calib_table.empty() && !std::filesystem::exists(o.calib_table))
+    return report_error(command, kExitError,
+                        "calibration table '" + o.calib_table + "' does not exist");
+
+  // --precision best: per-layer INT8 or float (converter/quant/mixed_precision.h).
+  if (o.precision != "best" && !o.val_data.empty())
+    return report_error(command, kExitUsage, "--val-data needs --precision best");
+  if (o.precision == "best") {
+    if (o.val_data.empty())
+      return report_error(command, kExitUsage, "--precision best needs --val-data SPEC");
+    quant::MixedPrecisionOptions mp;
+    mp.val_data = o.val_data;
+    mp.accuracy_budget = o.accuracy_budget;
+    mp.min_sqnr_db = o.min_sqnr;
+    mp.val_items = o.val_samples;
+    mp.sensitivity_items = o.val_samples > 0 ? std::min<int64_t>(100, o.val_samples) : 100;
+    mp.float_is_fp16 = o.best_float == "fp16";
+    options.fp16 = mp.float_is_fp16;  // the float rest (quantize_graph's float_is_fp16)
+    mp.require_speedup = !o.no_speed_check;
+    mp.progress = !o.quiet;
+    const bool quiet = o.quiet;
+    q.choose_precision = [mp, quiet](const ir::Graph& g, const Metadata& md,
+                                     const quant::CalibrationTable& t,
+                                     quant::QuantizeOptions* qo) -> Status {
+      quant::MixedPrecisionReport r;
+      Result<quant::QuantizeOptions> chosen = quant::choose_precision(g, md, t, mp, &r);
+      if (!chosen.ok()) return chosen.status();
+      *qo = chosen.value();
+      if (!quiet) std::printf("%s", quant::format_report(r, mp).c_str());
+      return Status();
+    };
+  }
+  return kExitOk;
+}
+
+int convert_command(const ConvertOptions& o) {
+  ConvertSetup setup;
+  int rc = setup_convert(o, kCommand, &setup);
+  if (rc != kExitOk) return rc;
+  const onnx_frontend::ConvertOptions& options = setup.options;
+  const std::string& bytes = setup.bytes;
   Result<onnx_frontend::ConvertResult> converted =
       onnx_frontend::convert_onnx(bytes.data(), bytes.size(), options);
   if (!converted.ok()) return report_error(kCommand, kExitError, converted.status().to_string());
@@ -192,12 +273,22 @@ int convert_command(const ConvertOptions& o) {
   ok = std::fclose(f) == 0 && ok;
   if (!ok) return report_error(kCommand, kExitError, "cannot write '" + o.output + "'");
   if (!o.quiet) {
+    std::string precision = options.fp16 ? "fp16" : "fp32";
+    if (options.int8) {
+      precision = "int8: " + std::to_string(r.quantize.int8_nodes) + " of " +
+                  std::to_string(r.quantize.nodes.size()) + " nodes (" +
+                  std::to_string(r.quantize.quantize_nodes) + " quantize, " +
+                  std::to_string(r.quantize.dequantize_nodes) + " dequantize; rest " + precision +
+                  "; calibrator " + r.table.calibrator + ", " + std::to_string(r.table.samples) +
+                  " samples)";
+    }
     std::printf(
         "%s: %d ONNX nodes (opset %d, %d folded) -> %d nodes -> %d kernels (-O%d), %s, weights "
         "%zu bytes, activation arena %zu bytes\n",
         o.output.c_str(), r.info.num_onnx_nodes, r.info.opset, r.info.num_folded_nodes,
-        opt.nodes_before, r.num_nodes, o.opt_level, options.fp16 ? "fp16" : "fp32",
-        r.report.weights_bytes, r.report.arena_bytes);
+        opt.nodes_before, r.num_nodes, o.opt_level, precision.c_str(), r.report.weights_bytes,
+        r.report.arena_bytes);
+    if (options.int8 && o.verbose) print_quantize_report(r.quantize);
   }
   return kExitOk;
 }
