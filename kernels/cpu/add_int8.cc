@@ -2,7 +2,8 @@
 // broadcasting; other shapes: kUnsupported, the reference runs). The arithmetic is
 // ref::add_i8's (binary_int8.cc, TFLite's): each input's term is tabulated per byte value with
 // ref's own functions and the output requantize runs in the ISA's `add` (isa_int8.h), so the
-// bytes are identical. Tasks: chunks of kChunk elements.
+// bytes are identical. The tables also go as byte planes (for byte-permute lookups) with a
+// bound on the sum (for the short requantize). Tasks: chunks of kChunk elements.
 #include <algorithm>
 #include <vector>
 
@@ -28,8 +29,9 @@ class AddI8Kernel : public Kernel {
   }
 
   const IsaInt8Kernels* isa_ = nullptr;
-  Int8AddParams p_;           // points into lut_
-  std::vector<int32_t> lut_;  // [a byte], then [b byte]
+  Int8AddParams p_;                 // points into lut_, lut_bytes_
+  std::vector<int32_t> lut_;        // [a byte], then [b byte]
+  std::vector<uint8_t> lut_bytes_;  // lut_ as byte planes (Int8AddParams::lut_bytes)
   int64_t n_ = 0;
 };
 
@@ -70,16 +72,29 @@ Result<std::unique_ptr<Kernel>> make_add_i8(const PrepareArgs& args, const IsaIn
     k->lut_[256 + i] =
         ref::multiply_by_quantized_multiplier((v - q.b_zp) * (1 << q.left_shift), q.b_mul);
   }
+  k->lut_bytes_.resize(2 * 4 * 256);
+  int64_t max_a = 0, max_b = 0;
+  for (int t = 0; t < 2; ++t)
+    for (int i = 0; i < 256; ++i) {
+      const int32_t v = k->lut_[t * 256 + i];
+      for (int b = 0; b < 4; ++b)
+        k->lut_bytes_[(t * 4 + b) * 256 + i] =
+            static_cast<uint8_t>(static_cast<uint32_t>(v) >> (8 * b));
+      int64_t& m = t == 0 ? max_a : max_b;
+      m = std::max<int64_t>(m, v < 0 ? -static_cast<int64_t>(v) : v);
+    }
   Int8AddParams& p = k->p_;
   p.lut_a = k->lut_.data();
   p.lut_b = k->lut_.data() + 256;
+  p.lut_bytes = k->lut_bytes_.data();
+  p.sum_bound = max_a + max_b;
   p.out_mult = q.out_mul.multiplier;
   p.out_lshift = q.out_mul.shift > 0 ? q.out_mul.shift : 0;
   p.out_rshift = q.out_mul.shift > 0 ? 0 : -q.out_mul.shift;
   p.out_zp = q.out_zp;
   p.qmin = q.qmin;
   p.qmax = q.qmax;
-  k->packed_bytes = k->lut_.size() * sizeof(int32_t);
+  k->packed_bytes = k->lut_.size() * sizeof(int32_t) + k->lut_bytes_.size();
   k->supports_in_place = true;
   k->name = std::string("add_i8_") + isa.name;
   return std::unique_ptr<Kernel>(std::move(k));

@@ -19,7 +19,8 @@
 //
 // Depthwise path (one input channel per group, any multiplier): per (image, output channel)
 // plane, x - x_zp as int16 padded with 0 into per-thread scratch (the ISA's dw_pad layout),
-// then int32 window sums of 16 outputs in registers, requantized right away (dw_conv).
+// then int32 window sums of 16 outputs in registers, requantized right away (dw_conv); or the
+// ISA's dw_plane, which does both its own way (AVX-512 VNNI: x86/int8_dw_vnni.h).
 #include <algorithm>
 #include <cstring>
 
@@ -50,6 +51,21 @@ void Int8Channels::init(const ref::QuantParams& q, int64_t channels, int64_t pad
   qmax = q.qmax;
 }
 
+void Int8Channels::enable_fast(int64_t channels, const int32_t* bias,
+                               const std::vector<int64_t>& wabs) {
+  fast_c.clear();
+  bool all_round = true, no_round = true;
+  for (int64_t c = 0; c < channels; ++c) {
+    const int64_t b = bias ? bias[c] : 0;
+    if (!fast_requant_ok(255 * wabs[c] + (b < 0 ? -b : b), lshift[c], rshift[c])) return;
+    all_round = all_round && rshift[c] > 0;
+    no_round = no_round && rshift[c] == 0;
+  }
+  fast_c.resize(offset.size());
+  for (size_t c = 0; c < fast_c.size(); ++c) fast_c[c] = fast_requant_constant(rshift[c], zp);
+  fast_mode = no_round ? 0 : (all_round ? 1 : 2);
+}
+
 Int8Requant Int8Channels::at(int64_t first) const {
   Int8Requant r;
   r.offset = offset.data() + first;
@@ -60,6 +76,8 @@ Int8Requant Int8Channels::at(int64_t first) const {
   r.qmin = qmin;
   r.qmax = qmax;
   r.left = left;
+  r.fast_c = fast_c.empty() ? nullptr : fast_c.data() + first;
+  r.fast_mode = fast_mode;
   return r;
 }
 
@@ -226,8 +244,14 @@ class ConvI8DepthwiseKernel : public Kernel {
     parallel_for(args.pool, p_.n * p_.m, [&](int64_t plane, int thread) {
       const int64_t b = plane / p_.m, m = plane % p_.m;
       auto* padded = reinterpret_cast<int16_t*>(scratch + thread * plane_bytes_);
-      isa_->dw_pad(x + (b * p_.c + m / mg) * in_plane, static_cast<int32_t>(p_.h),
-                   static_cast<int32_t>(p_.w), x_zp_, geom_, padded);
+      const int8_t* xp = x + (b * p_.c + m / mg) * in_plane;
+      const auto h = static_cast<int32_t>(p_.h), w = static_cast<int32_t>(p_.w);
+      if (isa_->dw_plane != nullptr) {
+        isa_->dw_plane(xp, h, w, geom_, weights_.data() + m * taps, ch_.at(m), padded,
+                       y + plane * out_plane);
+        return;
+      }
+      isa_->dw_pad(xp, h, w, x_zp_, geom_, padded);
       isa_->dw_conv(padded, geom_, weights_.data() + m * taps, ch_.at(m), y + plane * out_plane);
     });
   }
@@ -273,7 +297,14 @@ Result<std::unique_ptr<Kernel>> make_depthwise_i8(const PrepareArgs& args,
   const int64_t slots = ceil_div(p.ow, 16) * 16 + ((p.kw + 1) / 2 - 1) * d;
   const int64_t cols = p.stride_w == 1 ? p.pad_left + p.w : ceil_div(p.pad_left + p.w, 2);
   g.pairs = ceil_div(std::max(slots, cols), 16) * 16;
-  const int64_t plane = static_cast<int64_t>(g.rows) * std::max(g.pwq * g.sw, 2 * g.pairs);
+  g.x_zp = q.x_zero_point;
+  // Quads plane (x86 VNNI, dilation_w 1, stride_w 1 or 2): slots ox + q * 4 / sw for
+  // q < ceil(kw / 4), whole blocks of 16.
+  int64_t plane = static_cast<int64_t>(g.rows) * std::max(g.pwq * g.sw, 2 * g.pairs);
+  if (p.dilation_w == 1 && (p.stride_w == 1 || p.stride_w == 2)) {
+    g.quads = ceil_div(ceil_div(p.ow, 16) * 16 + ((p.kw + 3) / 4 - 1) * (4 / p.stride_w), 16) * 16;
+    plane = std::max(plane, g.rows * 2 * g.quads);
+  }
   if (plane > INT32_MAX / 4) return unsupported(args, "depthwise plane too large");
   k->plane_bytes_ = static_cast<int64_t>(align64(static_cast<size_t>(plane) * sizeof(int16_t)));
   k->scratch_bytes = static_cast<size_t>(k->plane_bytes_) * std::max(1, args.threads);
@@ -324,7 +355,7 @@ Result<std::unique_ptr<Kernel>> make_gemm_i8(const PrepareArgs& args, const IsaI
   k->rows_ = split_panels(mg, mr);
   k->m_panels_ = static_cast<int64_t>(k->rows_.size()) - 1;
   k->packed_.assign(static_cast<size_t>(p.group * k->m_panels_ * k->k4_ * mr * 4), 0);
-  std::vector<int64_t> wsum(static_cast<size_t>(p.m), 0);
+  std::vector<int64_t> wsum(static_cast<size_t>(p.m), 0), wabs(static_cast<size_t>(p.m), 0);
   for (int64_t g = 0; g < p.group; ++g)
     for (int64_t mp = 0; mp < k->m_panels_; ++mp)
       for (int32_t m = k->rows_[mp]; m < k->rows_[mp + 1]; ++m) {
@@ -334,11 +365,13 @@ Result<std::unique_ptr<Kernel>> make_gemm_i8(const PrepareArgs& args, const IsaI
           for (int64_t t = 0; t < taps; ++t) {
             const int8_t v = w[(oc * cg + c) * taps + t];
             wsum[oc] += v;
+            wabs[oc] += v < 0 ? -v : v;
             const int64_t qi = (c / 4) * taps + t;
             dst[(qi * mr + r) * 4 + c % 4] = static_cast<uint8_t>(v);
           }
       }
   k->ch_.init(q, p.m, p.m + mr, bias, wsum, effective_zero_point(isa, q.x_zero_point));
+  k->ch_.enable_fast(p.m, bias, wabs);
 
   const int threads = std::max(1, args.threads);
   k->n_chunks_ = ceil_div(k->n_panels_, kChunkPanels);
@@ -348,7 +381,8 @@ Result<std::unique_ptr<Kernel>> make_gemm_i8(const PrepareArgs& args, const IsaI
               p.pad_left == 0 && p.pad_bottom == 0 && p.pad_right == 0 && k->m_chunks_ == 1;
   k->tile_bytes_ = static_cast<int64_t>(align64(static_cast<size_t>(mr * nr)));
   k->scratch_bytes = static_cast<size_t>(k->layout_bytes_ + k->tile_bytes_ * threads);
-  k->packed_bytes = k->packed_.size() + k->koff_.size() * 4 + 4 * k->ch_.offset.size() * 4;
+  k->packed_bytes = k->packed_.size() + k->koff_.size() * 4 + 4 * k->ch_.offset.size() * 4 +
+                    k->ch_.fast_c.size() * 8;
   k->name =
       std::string(p.kh == 1 && p.kw == 1 && k->direct_ ? "conv2d_i8_1x1_" : "conv2d_i8_gemm_") +
       isa.name;

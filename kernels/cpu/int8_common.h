@@ -31,8 +31,15 @@ struct Int8Channels {
   // effective_zero_point (0 with wsum all 0 where the kernel subtracts x_zp itself).
   void init(const ref::QuantParams& q, int64_t channels, int64_t padded, const int32_t* bias,
             const std::vector<int64_t>& wsum, int32_t zp_eff);
+  // Enables the short requantize (isa_int8.h fast_requant_ok) when every channel c < channels
+  // passes it with bound 255 * wabs[c] + |bias[c]| (wabs: sum of |w| of the channel's weights,
+  // so the bound holds for every input): fills fast_c (padded like the others) and fast_mode.
+  void enable_fast(int64_t channels, const int32_t* bias, const std::vector<int64_t>& wabs);
   // The constants from channel `first` on.
   Int8Requant at(int64_t first) const;
+
+  std::vector<int64_t> fast_c;  // empty: the short requantize does not apply
+  int fast_mode = 2;
 };
 
 // The accumulator value a zero-point input contributes per unit weight: x_zp + 128 when the

@@ -2,7 +2,7 @@
 // gemm_int8.cc, add_int8.cc: validation, weight packing, layouts, tasking) and the
 // instruction-set-specific INT8 leaf routines (x86/avx512_vnni.cc, x86/avx2_int8.cc,
 // arm/neon_int8.cc, arm/neon_dotprod.cc). Plain types only, as in isa.h: no inline code shared
-// with portable files.
+// with portable files except the two arithmetic helpers of the short requantize.
 //
 // Products: every routine computes exact int32 dot products of 8-bit values. x86 multiplies
 // u8 by s8 (vpdpbusd, or widened to s16 + vpmaddwd), so activations are stored as
@@ -25,6 +25,25 @@
 
 namespace strix::kernels::cpu {
 
+// The short requantize for small accumulators (x86/int8_rq_avx512.h FastRq has the
+// derivation): when |acc| <= bound and fast_requant_ok(bound, lshift, rshift),
+//   ref::requantize(acc) == clamp((hi32(acc * 2^(lshift + 1) * mult + C) - [acc < 0 and
+//   rshift > 0]) >> rshift, qmin, qmax)   (int64 product, arithmetic shift)
+// with C = fast_requant_constant(rshift, zp), and no int32 step overflows. Plain arithmetic,
+// shared by the drivers (which precompute C per channel) and the ISA routines.
+inline bool fast_requant_ok(int64_t bound, int32_t lshift, int32_t rshift) {
+  if (bound < 0 || lshift < 0 || lshift > 30 || rshift < 0 || rshift > 31) return false;
+  if (bound >= (int64_t{1} << 30) >> lshift) return false;
+  const int64_t extra = (rshift > 0 ? int64_t{1} << (rshift - 1) : 0) + (int64_t{128} << rshift);
+  return extra + 2 < (int64_t{1} << 30);
+}
+inline int64_t fast_requant_constant(int32_t rshift, int32_t zp) {
+  const int64_t half = rshift > 0 ? int64_t{1} << (rshift - 1) : 0;
+  const int64_t hi = half + static_cast<int64_t>(zp) * (int64_t{1} << rshift);
+  return static_cast<int64_t>(static_cast<uint64_t>(hi) * (uint64_t{1} << 32) +
+                              (uint64_t{1} << 31));
+}
+
 // Requantization constants, one entry per output channel (arrays of int32).
 struct Int8Requant {
   const int32_t* offset = nullptr;
@@ -33,6 +52,10 @@ struct Int8Requant {
   const int32_t* rshift = nullptr;
   int32_t zp = 0, qmin = -128, qmax = 127;
   bool left = true;  // false: every lshift is 0 (lets the routines skip that step)
+  // Non-null when every channel's accumulator passes fast_requant_ok: C per channel.
+  // fast_mode: 0 every rshift is 0, 1 every rshift > 0, 2 mixed.
+  const int64_t* fast_c = nullptr;
+  int fast_mode = 2;
 };
 
 // One micro-tile: C[r, j] = requant(sum_{q < k4} dot4(A(r, q), B(q, j)) + offset), r < rows
@@ -62,12 +85,14 @@ struct Int8TileArgs {
 // col / sw, so tap (ky, kx) of output (oy, ox) reads row oy*sh + ky*dh, phase (kx*dw) % sw,
 // element ox + (kx*dw) / sw: contiguous in ox. pwq leaves room for whole blocks of 16
 // outputs. An ISA may use another layout of its own for some geometries (x86: the "pairs"
-// plane of x86/int8_dw_x86.h, `pairs` int32 slots per row); the plane buffer holds
-// rows * max(sw * pwq, 2 * pairs) int16.
+// plane of x86/int8_dw_x86.h, `pairs` int32 slots per row; AVX-512 VNNI: the "quads" plane of
+// x86/int8_dw_vnni.h, `quads` int32 slots per row, 0 when the geometry has none); the plane
+// buffer holds max(rows * max(sw * pwq, 2 * pairs) int16, rows * 4 * quads bytes).
+// x_zp: the input zero point (dw_pad's zp), for layouts that fold it into the accumulator.
 struct DwGeom {
   int32_t kh = 1, kw = 1, sh = 1, sw = 1, dh = 1, dw = 1, pt = 0, pl = 0;
-  int32_t oh = 0, ow = 0, rows = 0;
-  int64_t pwq = 0, pairs = 0;
+  int32_t oh = 0, ow = 0, rows = 0, x_zp = 0;
+  int64_t pwq = 0, pairs = 0, quads = 0;
 };
 
 // INT8 Add of two tensors of one shape (ref::add_i8's arithmetic, TFLite's). Each input
@@ -75,9 +100,14 @@ struct DwGeom {
 // it exactly (lut_a[uint8(v)], lut_b[uint8(v)], 256 entries each, with ref's own functions)
 // and the routine computes y = clamp(out_zp + mbqm(lut_a[a] + lut_b[b], out_*), qmin, qmax),
 // mbqm being multiply_by_quantized_multiplier (requantize.h) with (mult, lshift, rshift).
+// The driver also gives the tables as byte planes (lut_bytes[(t * 4 + k) * 256 + i] = byte k of
+// entry i of lut_a (t = 0) or lut_b (t = 1), for byte-permute lookups) and sum_bound >=
+// max |lut_a[i] + lut_b[j]|.
 struct Int8AddParams {
   const int32_t* lut_a = nullptr;
   const int32_t* lut_b = nullptr;
+  const uint8_t* lut_bytes = nullptr;
+  int64_t sum_bound = 0;
   int32_t out_mult = 0, out_lshift = 0, out_rshift = 0;
   int32_t out_zp = 0, qmin = -128, qmax = 127;
 };
@@ -100,6 +130,10 @@ struct IsaInt8Kernels {
   void (*dw_pad)(const int8_t* x, int32_t h, int32_t w, int32_t zp, const DwGeom& g, int16_t* dst);
   void (*dw_conv)(const int16_t* plane, const DwGeom& g, const int16_t* w, const Int8Requant& rq,
                   int8_t* y);
+  // Optional (null: dw_pad then dw_conv): the same y from x in one routine, `scratch` being
+  // the plane buffer.
+  void (*dw_plane)(const int8_t* x, int32_t h, int32_t w, const DwGeom& g, const int16_t* wts,
+                   const Int8Requant& rq, int16_t* scratch, int8_t* y) = nullptr;
   // MaxPool of one plane x [h, w] into y [oh, ow] (geometry as DwGeom, -128 in the padding),
   // buf: rows * sw * pwq bytes of scratch.
   void (*max_plane)(const int8_t* x, int32_t h, int32_t w, const DwGeom& g, int8_t* buf, int8_t* y);

@@ -107,17 +107,19 @@ void expect_exact(const std::vector<uint8_t>& file, const std::vector<uint8_t>& 
   }
 }
 
-enum class Scale { kNormal, kTiny, kLarge, kHuge };
+enum class Scale { kNormal, kTiny, kLarge, kHuge, kHalf };
 
 // Output scale for an accumulator of K random terms: kNormal maps its spread to about 40
 // LSB; kTiny makes the multiplier ~2^-24 (right shifts near 24; the bias, see bias_range,
 // then carries the signal), kLarge about 1.7 (shifts around 0, some saturation), kHuge 1e6
-// (left shifts that saturate before the multiply).
+// (left shifts that saturate before the multiply), kHalf 0.5 (per-channel weight scales put
+// the multipliers on both sides of 0.5: right shifts 0 and 1 in one layer).
 float output_scale(float x_scale, float w_scale, int64_t k, Scale s) {
   const float normal = x_scale * w_scale * 5400.f * std::sqrt(static_cast<float>(k)) / 40.f;
   if (s == Scale::kTiny) return x_scale * w_scale * 16777216.f;
   if (s == Scale::kLarge) return x_scale * w_scale / 1.7f;
   if (s == Scale::kHuge) return x_scale * w_scale / 1e6f;
+  if (s == Scale::kHalf) return x_scale * w_scale * 2.f;
   return normal;
 }
 
@@ -305,6 +307,15 @@ TEST(CpuOptInt8Conv, GroupedAndDepthwise) {
     big.sh = big.sw = stride, big.pads = {2, 1, 0, 3}, big.x_zp = 37, big.per_channel = true;
     check_conv(big, seed += 10);
   }
+  for (int32_t kw : {3, 7}) {
+    // Depthwise, rows wider than 64 outputs, dilation and stride 2 along H only, 1 or 2 weight
+    // quads per row (kw 3 / 7), Relu.
+    ConvCase wide;
+    wide.c = wide.m = wide.group = 3, wide.kh = kw == 3 ? 3 : 4, wide.kw = kw;
+    wide.h = 11, wide.w = 150, wide.sh = 2, wide.dh = 2, wide.pads = {1, kw / 2, 2, kw / 2};
+    wide.x_zp = -7, wide.per_channel = true, wide.act = kRelu;
+    check_conv(wide, seed += 10);
+  }
   ConvCase d7;  // depthwise 64 channels at 7x7 stride 2 (1 row of output after padding)
   d7.c = d7.m = d7.group = 64, d7.sh = d7.sw = 2, d7.x_zp = 0;
   check_conv(d7, seed += 10);
@@ -312,7 +323,7 @@ TEST(CpuOptInt8Conv, GroupedAndDepthwise) {
 
 TEST(CpuOptInt8Conv, ExtremeMultipliers) {
   uint32_t seed = 400;
-  for (Scale s : {Scale::kTiny, Scale::kLarge, Scale::kHuge}) {
+  for (Scale s : {Scale::kTiny, Scale::kLarge, Scale::kHuge, Scale::kHalf}) {
     ConvCase t;
     t.c = 13, t.m = 17, t.h = 7, t.w = 7, t.per_channel = true, t.scale = s, t.x_zp = 37;
     check_conv(t, seed += 10);
@@ -352,7 +363,7 @@ TEST(CpuOptInt8FullyConnected, ActivationsAndMultipliers) {
 
 // Same-shape Add (the vector path) with zero points, scales and fused activations.
 void check_add(const std::vector<int64_t>& shape, float sa, int za, float sb, int zb, float so,
-               int zo, const Act& act, uint32_t seed) {
+               int zo, const Act& act, uint32_t seed, size_t min_distinct = 20) {
   SCOPED_TRACE(::testing::Message() << "scales " << sa << " " << sb << " -> " << so << " act "
                                     << static_cast<int>(act.kind));
   int64_t n = 1;
@@ -370,7 +381,7 @@ void check_add(const std::vector<int64_t>& shape, float sa, int za, float sb, in
       fb::CreateBinaryOptions(fbb, fb::CreateActivation(fbb, act.kind, act.lo * so, act.hi * so));
   b.add_node("add", fb::OpType::Add, {at, bt}, {y}, fb::OpOptions::BinaryOptions, opts.Union());
   b.mark_output(y);
-  expect_exact(b.finish(), bytes_of(a), 20);
+  expect_exact(b.finish(), bytes_of(a), min_distinct);
 }
 
 TEST(CpuOptInt8Add, SameShape) {
@@ -379,6 +390,9 @@ TEST(CpuOptInt8Add, SameShape) {
   check_add({1, 17, 13, 17}, 0.02f, 37, 0.05f, 0, 0.03f, -20, kRelu, seed += 10);
   check_add({5, 37}, 0.1f, 0, 0.1f, 0, 0.13f, 3, kClip, seed += 10);
   check_add({3, 40000}, 0.01f, 5, 0.003f, -7, 0.02f, 11, Act{}, seed += 10);  // several chunks
+  // Output scale far above the inputs': output right shift 23 (the general requantize of the
+  // VBMI routine), ~20 output values.
+  check_add({2, 3, 33, 35}, 0.5f, 3, 0.4f, -5, 12.f, -100, Act{}, seed += 10, 10);
 }
 
 // MaxPool: kernel k, stride s, dilation d, pads [t, l, b, r], ceil_mode.

@@ -72,6 +72,16 @@ void tile_r(const Int8TileArgs& t) {
         off = ld(rq.offset), mult = ld(rq.mult), ls = ld(rq.lshift), rs = ld(rq.rshift);
       }
       const __m256i x = _mm256_add_epi32(acc[r][h], off);
+      if (kWeightsInA && rq.fast_c != nullptr) {  // the short requantize (isa_int8.h)
+        const __m256i fc = _mm256_set1_epi64x(rq.fast_c[r]);
+        const __m256i sl = _mm256_set1_epi32(rq.lshift[r] + 1);
+        const __m256i sgn = _mm256_set1_epi32(rq.rshift[r] > 0 ? 31 : 32);
+        const __m256i v = rq.fast_mode == 1   ? fast_requant8<1>(x, mult, fc, sl, sgn, rs)
+                          : rq.fast_mode == 0 ? fast_requant8<0>(x, mult, fc, sl, sgn, rs)
+                                              : fast_requant8<2>(x, mult, fc, sl, sgn, rs);
+        store8(c + 8 * h, _mm256_min_epi32(_mm256_max_epi32(v, lo), hi), n);
+        continue;
+      }
       store8(c + 8 * h,
              rq.left ? requant8<true>(x, mult, ls, rs, zp, lo, hi)
                      : requant8<false>(x, mult, ls, rs, zp, lo, hi),
@@ -140,22 +150,35 @@ struct DwTraits {
   static constexpr int kLanes = 8;
   struct Consts {
     __m256i off, mult, ls, rs, zp, lo, hi;
+    __m256i c, sl, sgn;  // the short requantize's (fast_requant8)
   };
   static Consts consts(const Int8Requant& rq) {
-    return {_mm256_set1_epi32(rq.offset[0]), _mm256_set1_epi32(rq.mult[0]),
-            _mm256_set1_epi32(rq.lshift[0]), _mm256_set1_epi32(rq.rshift[0]),
-            _mm256_set1_epi32(rq.zp),        _mm256_set1_epi32(rq.qmin),
-            _mm256_set1_epi32(rq.qmax)};
+    return {_mm256_set1_epi32(rq.offset[0]),
+            _mm256_set1_epi32(rq.mult[0]),
+            _mm256_set1_epi32(rq.lshift[0]),
+            _mm256_set1_epi32(rq.rshift[0]),
+            _mm256_set1_epi32(rq.zp),
+            _mm256_set1_epi32(rq.qmin),
+            _mm256_set1_epi32(rq.qmax),
+            _mm256_set1_epi64x(fast_requant_constant(rq.rshift[0], rq.zp)),
+            _mm256_set1_epi32(rq.lshift[0] + 1),
+            _mm256_set1_epi32(rq.rshift[0] > 0 ? 31 : 32)};
   }
   static I zero() { return _mm256_setzero_si256(); }
   static I set1(int32_t v) { return _mm256_set1_epi32(v); }
   static I load(const int16_t* p) { return _mm256_loadu_si256(reinterpret_cast<const I*>(p)); }
   static I madd(I a, I b) { return _mm256_madd_epi16(a, b); }
   static I add(I a, I b) { return _mm256_add_epi32(a, b); }
-  template <bool kLeft>
+  // kMode (int8_dw_x86.h): 0 / 1 the general requantize without / with left shifts, 2 / 3
+  // the short one with every rshift 0 / > 0.
+  template <int kMode>
   static void store_requant(I acc, int n, const Consts& c, int8_t* y) {
-    store8(y, requant8<kLeft>(_mm256_add_epi32(acc, c.off), c.mult, c.ls, c.rs, c.zp, c.lo, c.hi),
-           n);
+    const __m256i x = _mm256_add_epi32(acc, c.off);
+    if (kMode >= 2) {
+      const __m256i v = fast_requant8<kMode - 2>(x, c.mult, c.c, c.sl, c.sgn, c.rs);
+      return store8(y, _mm256_min_epi32(_mm256_max_epi32(v, c.lo), c.hi), n);
+    }
+    store8(y, requant8<kMode == 1>(x, c.mult, c.ls, c.rs, c.zp, c.lo, c.hi), n);
   }
 };
 

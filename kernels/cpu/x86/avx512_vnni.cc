@@ -4,8 +4,11 @@
 #define STRIX_INT8_NS avx512_vnni
 #include "kernels/cpu/int8_depthwise_impl.h"
 #include "kernels/cpu/int8_pool_impl.h"
+#include "kernels/cpu/x86/int8_add_vbmi.h"
 #include "kernels/cpu/x86/int8_avx2_ops.h"
+#include "kernels/cpu/x86/int8_dw_vnni.h"
 #include "kernels/cpu/x86/int8_dw_x86.h"
+#include "kernels/cpu/x86/int8_rq_avx512.h"
 
 namespace strix::kernels::cpu::avx512_vnni {
 namespace {
@@ -17,37 +20,6 @@ inline int32_t load32(const uint8_t* p) {
   int32_t v;
   __builtin_memcpy(&v, p, 4);
   return v;
-}
-
-// requant8 (int8_avx2_ops.h) at 16 lanes. kLeft false: every lshift is 0 (skips the shift);
-// kClamp false: [qmin, qmax] is the whole int8 range, left to the saturating narrow that
-// stores the result.
-template <bool kLeft = true, bool kClamp = true>
-inline __m512i requant16(__m512i x, __m512i mult, __m512i ls, __m512i rs, __m512i zp, __m512i qmin,
-                         __m512i qmax) {
-  if (kLeft) {
-    const __m512i sh = _mm512_sllv_epi32(x, ls);
-    const __mmask16 ovf = _mm512_cmpneq_epi32_mask(_mm512_srav_epi32(sh, ls), x);
-    const __m512i sat = _mm512_xor_si512(_mm512_srai_epi32(x, 31), _mm512_set1_epi32(INT32_MAX));
-    x = _mm512_mask_blend_epi32(ovf, sh, sat);
-  }
-  const __m512i nudge = _mm512_set1_epi64(1ll << 30);
-  const __m512i ev = _mm512_add_epi64(_mm512_mul_epi32(x, mult), nudge);
-  const __m512i od = _mm512_add_epi64(
-      _mm512_mul_epi32(_mm512_srli_epi64(x, 32), _mm512_srli_epi64(mult, 32)), nudge);
-  x = _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(ev, 31), _mm512_slli_epi64(od, 1));
-  const __m512i one = _mm512_set1_epi32(1);
-  const __m512i mask = _mm512_sub_epi32(_mm512_sllv_epi32(one, rs), one);
-  const __m512i rem = _mm512_and_si512(x, mask);
-  const __m512i thr = _mm512_sub_epi32(_mm512_srli_epi32(mask, 1), _mm512_srai_epi32(x, 31));
-  __m512i y = _mm512_srav_epi32(x, rs);
-  y = _mm512_mask_add_epi32(y, _mm512_cmpgt_epi32_mask(rem, thr), y, one);
-  y = _mm512_add_epi32(y, zp);
-  return kClamp ? _mm512_min_epi32(_mm512_max_epi32(y, qmin), qmax) : y;
-}
-
-inline __mmask16 lanes(int n) {
-  return n >= 16 ? __mmask16(0xFFFF) : static_cast<__mmask16>((1u << (n > 0 ? n : 0)) - 1);
 }
 
 // The epilogue of a tile: requantize and store rows r < R, columns < t.nvalid.
@@ -86,6 +58,36 @@ void store_tile(const __m512i (&acc)[R][2], const Int8TileArgs& t) {
   }
 }
 
+// store_tile with the short requantize (t.rq.fast_c, weights in A: constants per row).
+template <int R, int kMode>
+void store_tile_fast(const __m512i (&acc)[R][2], const Int8TileArgs& t) {
+  const Int8Requant& rq = t.rq;
+  const __m256i lo = _mm256_set1_epi8(static_cast<char>(rq.qmin)),
+                hi = _mm256_set1_epi8(static_cast<char>(rq.qmax));
+  const __mmask32 m = t.nvalid >= 32 ? ~__mmask32(0) : (__mmask32(1) << t.nvalid) - 1;
+  // After the two packs, 128-bit lane L holds dwords (row's first 16)[4L..], (last 16)[4L..].
+  const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+  for (int r = 0; r < R; ++r) {
+    FastRq f;
+    f.mult = _mm512_set1_epi32(rq.mult[r]);
+    f.c = _mm512_set1_epi64(rq.fast_c[r]);
+    f.sl = _mm512_set1_epi32(rq.lshift[r] + 1);
+    f.sgn = _mm512_set1_epi32(rq.rshift[r] > 0 ? 31 : 32);
+    f.rs = _mm512_set1_epi32(rq.rshift[r]);
+    const __m512i off = _mm512_set1_epi32(rq.offset[r]);
+    const __m512i p = _mm512_packs_epi32(fast_requant<kMode>(_mm512_add_epi32(acc[r][0], off), f),
+                                         fast_requant<kMode>(_mm512_add_epi32(acc[r][1], off), f));
+    const __m256i v =
+        _mm512_castsi512_si256(_mm512_permutexvar_epi32(order, _mm512_packs_epi16(p, p)));
+    const __m256i y = _mm256_min_epi8(_mm256_max_epi8(v, lo), hi);
+    int8_t* c = t.c + r * t.ldc;
+    if (t.nvalid >= 32)
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(c), y);
+    else
+      _mm256_mask_storeu_epi8(c, m, y);
+  }
+}
+
 template <int R, bool kWeightsInA>
 void tile_r(const Int8TileArgs& t) {
   __m512i acc[R][2];
@@ -111,6 +113,11 @@ void tile_r(const Int8TileArgs& t) {
     for (int q = 0; q < t.k4; ++q) step(t.b + q * t.b_kstride);
   }
   const Int8Requant& rq = t.rq;
+  if (kWeightsInA && rq.fast_c != nullptr) {
+    if (rq.fast_mode == 1) return store_tile_fast<R, 1>(acc, t);
+    if (rq.fast_mode == 0) return store_tile_fast<R, 0>(acc, t);
+    return store_tile_fast<R, 2>(acc, t);
+  }
   const bool clamp = rq.qmin != -128 || rq.qmax != 127;
   if (rq.left)
     clamp ? store_tile<R, kWeightsInA, true, true>(acc, t)
@@ -188,23 +195,29 @@ struct DwTraits {
   static constexpr int kLanes = 16;
   struct Consts {
     __m512i off, mult, ls, rs, zp, lo, hi;
+    FastRq f;  // the short requantize's
   };
   static Consts consts(const Int8Requant& rq) {
-    return {_mm512_set1_epi32(rq.offset[0]), _mm512_set1_epi32(rq.mult[0]),
-            _mm512_set1_epi32(rq.lshift[0]), _mm512_set1_epi32(rq.rshift[0]),
-            _mm512_set1_epi32(rq.zp),        _mm512_set1_epi32(rq.qmin),
-            _mm512_set1_epi32(rq.qmax)};
+    return {
+        _mm512_set1_epi32(rq.offset[0]), _mm512_set1_epi32(rq.mult[0]),
+        _mm512_set1_epi32(rq.lshift[0]), _mm512_set1_epi32(rq.rshift[0]),
+        _mm512_set1_epi32(rq.zp),        _mm512_set1_epi32(rq.qmin),
+        _mm512_set1_epi32(rq.qmax),      fast_rq(rq.mult[0], rq.lshift[0], rq.rshift[0], rq.zp)};
   }
   static I zero() { return _mm512_setzero_si512(); }
   static I set1(int32_t v) { return _mm512_set1_epi32(v); }
   static I load(const int16_t* p) { return _mm512_loadu_si512(p); }
   static I madd(I a, I b) { return _mm512_madd_epi16(a, b); }
   static I add(I a, I b) { return _mm512_add_epi32(a, b); }
-  template <bool kLeft>
+  // kMode (int8_dw_x86.h): 0 / 1 the general requantize without / with left shifts, 2 / 3
+  // the short one with every rshift 0 / > 0.
+  template <int kMode>
   static void store_requant(I acc, int n, const Consts& c, int8_t* y) {
-    _mm512_mask_cvtsepi32_storeu_epi8(
-        y, lanes(n),
-        requant16<kLeft>(_mm512_add_epi32(acc, c.off), c.mult, c.ls, c.rs, c.zp, c.lo, c.hi));
+    const __m512i x = _mm512_add_epi32(acc, c.off);
+    const __m512i v =
+        kMode >= 2 ? _mm512_min_epi32(_mm512_max_epi32(fast_requant<kMode - 2>(x, c.f), c.lo), c.hi)
+                   : requant16<kMode == 1>(x, c.mult, c.ls, c.rs, c.zp, c.lo, c.hi);
+    _mm512_mask_cvtsepi32_storeu_epi8(y, lanes(n), v);
   }
 };
 
@@ -222,7 +235,9 @@ const IsaInt8Kernels* get_int8_kernels() {
     t.interleave4 = interleave4;
     t.dw_pad = dw_pad_x86;
     t.dw_conv = dw_conv_x86<DwTraits, dw_conv<requant_row>>;
-    t.add = add;
+    t.dw_plane = dw_plane_vnni<dw_conv_x86<DwTraits, dw_conv<requant_row>>>;
+    __builtin_cpu_init();
+    t.add = __builtin_cpu_supports("avx512vbmi") ? add_vbmi : add;
     t.quantize = quantize;
     t.max_plane = max_plane;
     t.plane_sums = plane_sums;

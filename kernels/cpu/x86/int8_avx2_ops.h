@@ -81,6 +81,20 @@ inline __m256i requant8(__m256i x, __m256i mult, __m256i ls, __m256i rs, __m256i
   return _mm256_min_epi32(_mm256_max_epi32(y, qmin), qmax);
 }
 
+// The short requantize (isa_int8.h fast_requant_ok; the AVX-512 FastRq of int8_rq_avx512.h at 8
+// lanes): mbqm(x) + zp unclamped, c = fast_requant_constant per qword, sl = lshift + 1,
+// sgn = 31 where rshift > 0 else 32. kMode 0: every rshift is 0; 1: every rshift > 0; 2: any.
+template <int kMode>
+inline __m256i fast_requant8(__m256i x, __m256i mult, __m256i c, __m256i sl, __m256i sgn,
+                             __m256i rs) {
+  const __m256i x2 = kMode == 1 ? _mm256_add_epi32(x, x) : _mm256_sllv_epi32(x, sl);
+  const __m256i ev = _mm256_add_epi64(_mm256_mul_epi32(x2, mult), c);
+  const __m256i od = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x2, 32), mult), c);
+  const __m256i hi = _mm256_blend_epi32(_mm256_srli_epi64(ev, 32), od, 0xAA);
+  if (kMode == 0) return hi;
+  return _mm256_srav_epi32(_mm256_sub_epi32(hi, _mm256_srlv_epi32(x, sgn)), rs);
+}
+
 // Stores lanes [0, n) (n <= 8) of y, already in [-128, 127], as int8.
 inline void store8(int8_t* dst, __m256i y, int n) {
   const __m256i p = _mm256_packs_epi16(_mm256_packs_epi32(y, y), _mm256_setzero_si256());

@@ -77,8 +77,9 @@ void dw_pad_x86(const int8_t* x, int32_t h, int32_t w, int32_t zp, const DwGeom&
 }
 
 // The output rows: kKh / kNp the kernel height and weight pairs per row when known at compile
-// time (0: g.kh, (g.kw + 1) / 2); kLeft false when the channel's lshift is 0.
-template <typename T, int kKh, int kNp, bool kLeft>
+// time (0: g.kh, (g.kw + 1) / 2); kMode the requantize (T::store_requant: 0 / 1 general without /
+// with left shift, 2 / 3 the short one of isa_int8.h with rshift 0 / > 0).
+template <typename T, int kKh, int kNp, int kMode>
 void dw_rows_x86(const int16_t* plane, const DwGeom& g, const typename T::I* wp,
                  const typename T::Consts& c, int8_t* y) {
   const int32_t kh = kKh > 0 ? kKh : g.kh, np = kNp > 0 ? kNp : (g.kw + 1) / 2;
@@ -94,7 +95,7 @@ void dw_rows_x86(const int16_t* plane, const DwGeom& g, const typename T::I* wp,
           acc = T::add(acc, T::madd(T::load(row + 2 * p * d), wp[ky * np + p]));
       }
       const int32_t n = g.ow - ox0 < T::kLanes ? g.ow - ox0 : T::kLanes;
-      T::template store_requant<kLeft>(acc, n, c, y + static_cast<int64_t>(oy) * g.ow + ox0);
+      T::template store_requant<kMode>(acc, n, c, y + static_cast<int64_t>(oy) * g.ow + ox0);
     }
   }
 }
@@ -107,6 +108,8 @@ void dw_conv_x86(const int16_t* plane, const DwGeom& g, const int16_t* w, const 
   const int32_t np = (g.kw + 1) / 2;
   if (!dw_pairs_mode(g) || g.kh * np > kMaxPairs) return Generic(plane, g, w, rq, y);
   typename T::I wp[kMaxPairs];
+  int64_t wabs = 0;
+  for (int32_t t = 0; t < g.kh * g.kw; ++t) wabs += w[t] < 0 ? -w[t] : w[t];
   for (int32_t ky = 0; ky < g.kh; ++ky)
     for (int32_t p = 0; p < np; ++p) {
       const int32_t lo = static_cast<uint16_t>(w[ky * g.kw + 2 * p]);
@@ -115,16 +118,24 @@ void dw_conv_x86(const int16_t* plane, const DwGeom& g, const int16_t* w, const 
           static_cast<int32_t>(static_cast<uint32_t>(lo) | (static_cast<uint32_t>(hi) << 16)));
     }
   const typename T::Consts c = T::consts(rq);
-  const bool left = rq.lshift[0] != 0;  // this channel's
+  // This channel's requantize: |acc| <= 255 sum |w| + |bias| (the plane holds x - x_zp).
+  const int64_t bias = rq.offset[0];
+  const bool fast =
+      fast_requant_ok(255 * wabs + (bias < 0 ? -bias : bias), rq.lshift[0], rq.rshift[0]);
+  const int mode = fast ? (rq.rshift[0] > 0 ? 3 : 2) : (rq.lshift[0] != 0 ? 1 : 0);
   if (g.kh == 3 && np == 2) {
-    if (left)
-      dw_rows_x86<T, 3, 2, true>(plane, g, wp, c, y);
-    else
-      dw_rows_x86<T, 3, 2, false>(plane, g, wp, c, y);
-  } else if (left) {
-    dw_rows_x86<T, 0, 0, true>(plane, g, wp, c, y);
-  } else {
-    dw_rows_x86<T, 0, 0, false>(plane, g, wp, c, y);
+    switch (mode) {
+      case 0: return dw_rows_x86<T, 3, 2, 0>(plane, g, wp, c, y);
+      case 1: return dw_rows_x86<T, 3, 2, 1>(plane, g, wp, c, y);
+      case 2: return dw_rows_x86<T, 3, 2, 2>(plane, g, wp, c, y);
+      default: return dw_rows_x86<T, 3, 2, 3>(plane, g, wp, c, y);
+    }
+  }
+  switch (mode) {
+    case 0: return dw_rows_x86<T, 0, 0, 0>(plane, g, wp, c, y);
+    case 1: return dw_rows_x86<T, 0, 0, 1>(plane, g, wp, c, y);
+    case 2: return dw_rows_x86<T, 0, 0, 2>(plane, g, wp, c, y);
+    default: return dw_rows_x86<T, 0, 0, 3>(plane, g, wp, c, y);
   }
 }
 
