@@ -186,34 +186,51 @@ class ConvI8GemmKernel : public Kernel {
     t.k4 = static_cast<int>(k4_);
     t.b_koff = koff_.data();
     t.weights_in_a = true;
-    for (int64_t np = nc * kChunkPanels; np < np_end; ++np) {
+    // N panels outer (a B panel stays in L1/L2 across the M panels) unless a B panel is far
+    // bigger than L1 (m_outer_): then M panels outer, the A panel staying near across the
+    // chunk's N panels (res5 3x3 512: B 147 KB, all of A 2.3 MB, measured ~4% faster).
+    const int64_t np_begin = nc * kChunkPanels;
+    const int64_t count = (np_end - np_begin) * (mp_end - mp_begin);
+    for (int64_t i = 0; i < count; ++i) {
+      int64_t np, mp;
+      if (m_outer_) {
+        mp = mp_begin + i / (np_end - np_begin);
+        np = np_begin + i % (np_end - np_begin);
+      } else {
+        np = np_begin + i / (mp_end - mp_begin);
+        mp = mp_begin + i % (mp_end - mp_begin);
+      }
       const int64_t n0 = np * nr;
       const int nvalid = static_cast<int>(std::min<int64_t>(nr, n_wide_ - n0));
       t.b = layout + n0 * 4;
       t.nvalid = nvalid;
-      for (int64_t mp = mp_begin; mp < mp_end; ++mp) {
-        const int64_t m0 = rows_[mp];
-        t.rows = rows_[mp + 1] - rows_[mp];
-        t.a = packed_.data() + (g * m_panels_ + mp) * k4_ * mr * 4;
-        t.rq = ch_.at(g * mg + m0);
-        if (direct_) {
-          t.c = yg + m0 * out_plane + n0;
-          t.ldc = out_plane;
-          isa_->tile(t);
-          continue;
-        }
-        t.c = tile;
-        t.ldc = nr;
+      const int64_t m0 = rows_[mp];
+      t.rows = rows_[mp + 1] - rows_[mp];
+      t.a = packed_.data() + (g * m_panels_ + mp) * k4_ * mr * 4;
+      t.rq = ch_.at(g * mg + m0);
+      if (direct_) {
+        t.c = yg + m0 * out_plane + n0;
+        t.ldc = out_plane;
         isa_->tile(t);
-        // Wide grid -> output positions: drop columns ox >= ow.
-        int64_t oy = n0 / wq_, ox = n0 - oy * wq_;
-        for (int j = 0; j < nvalid; ++j) {
-          if (ox < p_.ow) {
-            int8_t* dst = yg + m0 * out_plane + oy * p_.ow + ox;
-            for (int r = 0; r < t.rows; ++r) dst[r * out_plane] = tile[r * nr + j];
-          }
-          if (++ox == wq_) ox = 0, ++oy;
+        continue;
+      }
+      t.c = tile;
+      t.ldc = nr;
+      isa_->tile(t);
+      // Wide grid -> output positions: drop columns ox >= ow. Runs of columns within one
+      // wide row, each copied per channel row.
+      int64_t oy = n0 / wq_, ox = n0 - oy * wq_;
+      for (int j = 0; j < nvalid;) {
+        const int run = static_cast<int>(std::min<int64_t>(nvalid - j, wq_ - ox));
+        const int64_t keep = std::min<int64_t>(run, p_.ow - ox);
+        if (keep > 0) {
+          int8_t* dst = yg + m0 * out_plane + oy * p_.ow + ox;
+          for (int r = 0; r < t.rows; ++r)
+            std::memcpy(dst + r * out_plane, tile + r * nr + j, static_cast<size_t>(keep));
         }
+        j += run;
+        ox += run;
+        if (ox == wq_) ox = 0, ++oy;
       }
     }
   }
@@ -230,7 +247,8 @@ class ConvI8GemmKernel : public Kernel {
   int64_t n_wide_ = 0, n_panels_ = 0, n_chunks_ = 0, m_panels_ = 0, m_chunks_ = 1;
   uint8_t pad_byte_ = 0;
   bool direct_ = false;
-  bool fused_ = false;  // layout built per N chunk inside the GEMM tasks (build_columns)
+  bool m_outer_ = false;  // run_task's tile order (M panels outer)
+  bool fused_ = false;    // layout built per N chunk inside the GEMM tasks (build_columns)
 };
 
 class ConvI8DepthwiseKernel : public Kernel {
@@ -375,6 +393,7 @@ Result<std::unique_ptr<Kernel>> make_gemm_i8(const PrepareArgs& args, const IsaI
 
   const int threads = std::max(1, args.threads);
   k->n_chunks_ = ceil_div(k->n_panels_, kChunkPanels);
+  k->m_outer_ = k->k4_ * nr * 4 > 64 * 1024;
   if (threads > 1 && k->n_chunks_ < 4 * threads)
     k->m_chunks_ = std::min<int64_t>(k->m_panels_, ceil_div(4 * threads, k->n_chunks_));
   k->fused_ = p.kh == 1 && p.kw == 1 && p.stride_h == 1 && p.stride_w == 1 && p.pad_top == 0 &&

@@ -256,6 +256,18 @@ TEST(CpuOptInt8Conv, Pointwise) {
   one.n = 2, one.c = 64, one.m = 13, one.kh = one.kw = 1, one.pads = {0, 0, 0, 0};
   one.h = one.w = 1, one.bias = false, one.scale = Scale::kNormal;
   check_conv(one, seed += 10);
+  // Narrow last column panels (<= 16 of 32 positions valid: the half-width VNNI tiles):
+  // 1x1 on 4x10 (40 positions), 3x3 pad 1 on 6x6 (wide grid of 6 x 8 = 48 positions).
+  ConvCase tail;
+  tail.c = 21, tail.m = 19, tail.kh = tail.kw = 1, tail.pads = {0, 0, 0, 0};
+  tail.h = 4, tail.w = 10, tail.per_channel = true, tail.x_zp = 37, tail.act = kRelu;
+  check_conv(tail, seed += 10);
+  for (Scale s : {Scale::kNormal, Scale::kLarge}) {  // the short and the general requantize
+    ConvCase tail3;
+    tail3.c = 13, tail3.m = 19, tail3.h = tail3.w = 6, tail3.per_channel = true, tail3.x_zp = -5;
+    tail3.scale = s;
+    check_conv(tail3, seed += 10);
+  }
 }
 
 TEST(CpuOptInt8Conv, General) {

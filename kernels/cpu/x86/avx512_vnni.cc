@@ -15,6 +15,10 @@ namespace {
 
 constexpr int kMr = 8;
 constexpr int kNr = 32;
+// Software prefetch distance in the packed A panel (32 K steps ahead at kMr = 8): weights of
+// big layers come from L3 or memory in a real network, and the hardware prefetchers alone
+// left resnet18's 3x3 512-channel convs ~40% slower than with warm weights.
+constexpr int kPrefetchA = 1024;
 
 inline int32_t load32(const uint8_t* p) {
   int32_t v;
@@ -22,16 +26,32 @@ inline int32_t load32(const uint8_t* p) {
   return v;
 }
 
+// Tiles are R rows x H zmm columns (H = 2, or 1 when t.nvalid <= 16: a narrow tail panel
+// computes half the columns).
+
+// Stores 16 * H bytes of row r (the low 16 * H bytes of v), the first t.nvalid of them.
+template <int H>
+inline void store_row(const Int8TileArgs& t, int r, __m256i v) {
+  int8_t* c = t.c + r * t.ldc;
+  if (t.nvalid >= 16 * H) {
+    if (H == 2)
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(c), v);
+    else
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(c), _mm256_castsi256_si128(v));
+  } else {
+    _mm256_mask_storeu_epi8(c, (__mmask32(1) << t.nvalid) - 1, v);
+  }
+}
+
 // The epilogue of a tile: requantize and store rows r < R, columns < t.nvalid.
-template <int R, bool kWeightsInA, bool kLeft, bool kClamp>
-void store_tile(const __m512i (&acc)[R][2], const Int8TileArgs& t) {
+template <int R, int H, bool kWeightsInA, bool kLeft, bool kClamp>
+void store_tile(const __m512i (&acc)[R][H], const Int8TileArgs& t) {
   const Int8Requant& rq = t.rq;
   const __m512i zp = _mm512_set1_epi32(rq.zp), lo = _mm512_set1_epi32(rq.qmin),
                 hi = _mm512_set1_epi32(rq.qmax);
-  const __mmask32 m = t.nvalid >= 32 ? ~__mmask32(0) : (__mmask32(1) << t.nvalid) - 1;
-  __m512i off[2], mult[2], ls[2], rs[2];
+  __m512i off[H], mult[H], ls[H], rs[H];
   if (!kWeightsInA) {
-    for (int h = 0; h < 2; ++h) {
+    for (int h = 0; h < H; ++h) {
       off[h] = _mm512_loadu_si512(rq.offset + 16 * h);
       mult[h] = _mm512_loadu_si512(rq.mult + 16 * h);
       ls[h] = _mm512_loadu_si512(rq.lshift + 16 * h);
@@ -39,92 +59,125 @@ void store_tile(const __m512i (&acc)[R][2], const Int8TileArgs& t) {
     }
   }
   for (int r = 0; r < R; ++r) {
-    if (kWeightsInA) {
-      off[0] = off[1] = _mm512_set1_epi32(rq.offset[r]);
-      mult[0] = mult[1] = _mm512_set1_epi32(rq.mult[r]);
-      ls[0] = ls[1] = _mm512_set1_epi32(rq.lshift[r]);
-      rs[0] = rs[1] = _mm512_set1_epi32(rq.rshift[r]);
+    if (kWeightsInA) {  // the offset is already in acc (k_loop)
+      for (int h = 0; h < H; ++h) {
+        mult[h] = _mm512_set1_epi32(rq.mult[r]);
+        ls[h] = _mm512_set1_epi32(rq.lshift[r]);
+        rs[h] = _mm512_set1_epi32(rq.rshift[r]);
+      }
     }
     __m128i y[2];
-    for (int h = 0; h < 2; ++h)
-      y[h] = _mm512_cvtsepi32_epi8(requant16<kLeft, kClamp>(_mm512_add_epi32(acc[r][h], off[h]),
-                                                            mult[h], ls[h], rs[h], zp, lo, hi));
-    const __m256i v = _mm256_inserti128_si256(_mm256_castsi128_si256(y[0]), y[1], 1);
-    int8_t* c = t.c + r * t.ldc;
-    if (t.nvalid >= 32)
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(c), v);
-    else
-      _mm256_mask_storeu_epi8(c, m, v);
+    for (int h = 0; h < H; ++h)
+      y[h] = _mm512_cvtsepi32_epi8(
+          requant16<kLeft, kClamp>(kWeightsInA ? acc[r][h] : _mm512_add_epi32(acc[r][h], off[h]),
+                                   mult[h], ls[h], rs[h], zp, lo, hi));
+    if (H == 1) y[1] = y[0];
+    store_row<H>(t, r, _mm256_inserti128_si256(_mm256_castsi128_si256(y[0]), y[1], 1));
   }
 }
 
-// store_tile with the short requantize (t.rq.fast_c, weights in A: constants per row).
-template <int R, int kMode>
-void store_tile_fast(const __m512i (&acc)[R][2], const Int8TileArgs& t) {
+// store_tile with the short requantize (t.rq.fast_c, weights in A: constants per row; the
+// offset is already in acc). Rows go in pairs through one byte pack and one permute.
+template <int H, int kMode>
+inline __m512i fast_row(const __m512i (&x)[H], const Int8Requant& rq, int r) {
+  FastRq f;
+  f.mult = _mm512_set1_epi32(rq.mult[r]);
+  f.c = _mm512_set1_epi64(rq.fast_c[r]);
+  f.sl = _mm512_set1_epi32(rq.lshift[r] + 1);
+  f.sgn = _mm512_set1_epi32(rq.rshift[r] > 0 ? 31 : 32);
+  f.rs = _mm512_set1_epi32(rq.rshift[r]);
+  const __m512i y0 = fast_requant<kMode>(x[0], f);
+  return _mm512_packs_epi32(y0, H == 2 ? fast_requant<kMode>(x[H - 1], f) : y0);
+}
+
+template <int R, int H, int kMode>
+void store_tile_fast(const __m512i (&acc)[R][H], const Int8TileArgs& t) {
   const Int8Requant& rq = t.rq;
-  const __m256i lo = _mm256_set1_epi8(static_cast<char>(rq.qmin)),
-                hi = _mm256_set1_epi8(static_cast<char>(rq.qmax));
-  const __mmask32 m = t.nvalid >= 32 ? ~__mmask32(0) : (__mmask32(1) << t.nvalid) - 1;
-  // After the two packs, 128-bit lane L holds dwords (row's first 16)[4L..], (last 16)[4L..].
+  const __m512i lo = _mm512_set1_epi8(static_cast<char>(rq.qmin)),
+                hi = _mm512_set1_epi8(static_cast<char>(rq.qmax));
+  // After packs_epi32 (per row) and packs_epi16 (rows r, r + 1), 128-bit lane L holds the
+  // dwords (r first 16)[4L..], (r last 16)[4L..], (r + 1 first 16)[4L..], (r + 1 last 16)[4L..]:
+  // `order` puts row r in the low 256 bits and row r + 1 in the high (H = 1: "last 16" repeats
+  // "first 16", and the low 128 bits of each half are the row).
   const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
-  for (int r = 0; r < R; ++r) {
-    FastRq f;
-    f.mult = _mm512_set1_epi32(rq.mult[r]);
-    f.c = _mm512_set1_epi64(rq.fast_c[r]);
-    f.sl = _mm512_set1_epi32(rq.lshift[r] + 1);
-    f.sgn = _mm512_set1_epi32(rq.rshift[r] > 0 ? 31 : 32);
-    f.rs = _mm512_set1_epi32(rq.rshift[r]);
-    const __m512i off = _mm512_set1_epi32(rq.offset[r]);
-    const __m512i p = _mm512_packs_epi32(fast_requant<kMode>(_mm512_add_epi32(acc[r][0], off), f),
-                                         fast_requant<kMode>(_mm512_add_epi32(acc[r][1], off), f));
-    const __m256i v =
-        _mm512_castsi512_si256(_mm512_permutexvar_epi32(order, _mm512_packs_epi16(p, p)));
-    const __m256i y = _mm256_min_epi8(_mm256_max_epi8(v, lo), hi);
-    int8_t* c = t.c + r * t.ldc;
-    if (t.nvalid >= 32)
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(c), y);
-    else
-      _mm256_mask_storeu_epi8(c, m, y);
+  for (int r = 0; r < R; r += 2) {
+    const __m512i p0 = fast_row<H, kMode>(acc[r], rq, r);
+    const __m512i p1 = r + 1 < R ? fast_row<H, kMode>(acc[r + 1], rq, r + 1) : p0;
+    const __m512i v = _mm512_min_epi8(
+        _mm512_max_epi8(_mm512_permutexvar_epi32(order, _mm512_packs_epi16(p0, p1)), lo), hi);
+    store_row<H>(t, r, _mm512_castsi512_si256(v));
+    if (r + 1 < R) store_row<H>(t, r + 1, _mm512_extracti64x4_epi64(v, 1));
   }
+}
+
+// The K loop: acc[r][h] += dot4(A(r, q), B(q, 16h..16h+15)) for every q < t.k4, acc starting
+// from the row offsets when A holds weights (0 otherwise). R rows x H zmm (16 independent
+// vpdpbusd chains at R = 8, H = 2: enough for 2 ports x ~5 cycles of latency); A broadcast
+// from memory (a load-port op), B H loads per step. Written without lambdas or by-reference
+// captures so that GCC keeps every accumulator in a register (the lambda form copied each one
+// through spare registers and the stack every step).
+template <int R, int H, bool kWeightsInA, bool kKoff>
+inline void k_loop(const Int8TileArgs& t, __m512i (&acc)[R][H]) {
+  __m512i c[R][H];
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r)
+    for (int h = 0; h < H; ++h)
+      c[r][h] = kWeightsInA ? _mm512_set1_epi32(t.rq.offset[r]) : _mm512_setzero_si512();
+  const uint8_t* a = t.a;
+  const uint8_t* b = t.b;
+  const int32_t* koff = t.b_koff;
+  const int64_t stride = t.b_kstride;
+#pragma GCC unroll 2
+  for (int q = 0; q < t.k4; ++q) {
+    const uint8_t* bq = kKoff ? b + koff[q] : b + q * stride;
+    _mm_prefetch(reinterpret_cast<const char*>(a + kPrefetchA), _MM_HINT_T0);
+    __m512i bv[H];
+    for (int h = 0; h < H; ++h) bv[h] = _mm512_loadu_si512(bq + 64 * h);
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) {
+      const __m512i av = _mm512_set1_epi32(load32(a + 4 * r));
+      for (int h = 0; h < H; ++h) {
+        if (kWeightsInA)  // B u8 activations, A s8 weights
+          c[r][h] = _mm512_dpbusd_epi32(c[r][h], bv[h], av);
+        else  // A u8 activations, B s8 weights
+          c[r][h] = _mm512_dpbusd_epi32(c[r][h], av, bv[h]);
+      }
+    }
+    a += kMr * 4;
+  }
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r)
+    for (int h = 0; h < H; ++h) acc[r][h] = c[r][h];
+}
+
+template <int R, int H, bool kWeightsInA>
+void tile_rh(const Int8TileArgs& t) {
+  __m512i acc[R][H];
+  if (t.b_koff != nullptr)
+    k_loop<R, H, kWeightsInA, true>(t, acc);
+  else
+    k_loop<R, H, kWeightsInA, false>(t, acc);
+  const Int8Requant& rq = t.rq;
+  if (kWeightsInA && rq.fast_c != nullptr) {
+    if (rq.fast_mode == 1) return store_tile_fast<R, H, 1>(acc, t);
+    if (rq.fast_mode == 0) return store_tile_fast<R, H, 0>(acc, t);
+    return store_tile_fast<R, H, 2>(acc, t);
+  }
+  const bool clamp = rq.qmin != -128 || rq.qmax != 127;
+  if (rq.left)
+    clamp ? store_tile<R, H, kWeightsInA, true, true>(acc, t)
+          : store_tile<R, H, kWeightsInA, true, false>(acc, t);
+  else
+    clamp ? store_tile<R, H, kWeightsInA, false, true>(acc, t)
+          : store_tile<R, H, kWeightsInA, false, false>(acc, t);
 }
 
 template <int R, bool kWeightsInA>
 void tile_r(const Int8TileArgs& t) {
-  __m512i acc[R][2];
-  for (int r = 0; r < R; ++r) acc[r][0] = acc[r][1] = _mm512_setzero_si512();
-  const uint8_t* a = t.a;
-  auto step = [&](const uint8_t* bq) {
-    const __m512i b0 = _mm512_loadu_si512(bq), b1 = _mm512_loadu_si512(bq + 64);
-    for (int r = 0; r < R; ++r) {
-      const __m512i av = _mm512_set1_epi32(load32(a + 4 * r));
-      if (kWeightsInA) {  // B u8 activations, A s8 weights
-        acc[r][0] = _mm512_dpbusd_epi32(acc[r][0], b0, av);
-        acc[r][1] = _mm512_dpbusd_epi32(acc[r][1], b1, av);
-      } else {  // A u8 activations, B s8 weights
-        acc[r][0] = _mm512_dpbusd_epi32(acc[r][0], av, b0);
-        acc[r][1] = _mm512_dpbusd_epi32(acc[r][1], av, b1);
-      }
-    }
-    a += kMr * 4;
-  };
-  if (t.b_koff != nullptr) {
-    for (int q = 0; q < t.k4; ++q) step(t.b + t.b_koff[q]);
-  } else {
-    for (int q = 0; q < t.k4; ++q) step(t.b + q * t.b_kstride);
-  }
-  const Int8Requant& rq = t.rq;
-  if (kWeightsInA && rq.fast_c != nullptr) {
-    if (rq.fast_mode == 1) return store_tile_fast<R, 1>(acc, t);
-    if (rq.fast_mode == 0) return store_tile_fast<R, 0>(acc, t);
-    return store_tile_fast<R, 2>(acc, t);
-  }
-  const bool clamp = rq.qmin != -128 || rq.qmax != 127;
-  if (rq.left)
-    clamp ? store_tile<R, kWeightsInA, true, true>(acc, t)
-          : store_tile<R, kWeightsInA, true, false>(acc, t);
+  if (t.nvalid <= 16)
+    tile_rh<R, 1, kWeightsInA>(t);
   else
-    clamp ? store_tile<R, kWeightsInA, false, true>(acc, t)
-          : store_tile<R, kWeightsInA, false, false>(acc, t);
+    tile_rh<R, 2, kWeightsInA>(t);
 }
 
 template <bool kWeightsInA>
