@@ -1,5 +1,8 @@
 // Conv2D f32 for the optimized CPU backend.
 //
+// group == 1, 3x3 stride 1 with enough channels and tiles: Winograd F(2x2, 3x3)
+//   (conv_winograd.cc). Few output positions per image and many channels (7x7 planes, 1x1
+//   images): the positions-major GEMM (conv_rows.cc). Otherwise:
 // group == 1: a packed GEMM per image, Y[M, OH*OW] = W[M, K] x im2col(X)[K, OH*OW] with
 //   K = C*kh*kw. W is packed once at prepare into row panels of <= isa.mr rows.
 //   Cache blocking: per K block (<= kKc), a group of <= kGroupPanels B panels (isa.nr output
@@ -10,14 +13,21 @@
 //   group, with the most arithmetic per byte. W is packed K block by K block so that each
 //   block is one contiguous stream. The epilogue (bias, activation) is fused into the last K
 //   block's stores.
+//   Stride 2 with kw >= 5: the input is first de-interleaved (even columns, then odd ones) so
+//   that the implicit im2col reads contiguous runs instead of gathers (ConvGeom::half).
 //   Tasks: (image, N group, M chunk); M is split only when there are too few groups.
 // group == C == M (depthwise, multiplier 1), kernel <= 8x8, stride_w 1 or 2, no dilation:
-//   per (image, channel) plane, the padded plane is built in per-thread scratch
-//   (de-interleaved for stride 2) and a vector sliding window computes bias + sum + act.
+//   small output planes (kLanesMaxPositions): channels on the vector lanes, lanes channels
+//   at a time (isa.window_lanes). Larger planes, per (image, channel) plane: stride 1
+//   straight from the input (isa.depthwise_s1, masked loads at the edges); stride 2: the
+//   padded plane is built in per-thread scratch (de-interleaved) and a vector sliding window
+//   computes bias + sum + act.
 // Anything else (other groups, dilated depthwise, huge kernels): kUnsupported.
 #include <algorithm>
 
 #include "kernels/cpu/common.h"
+#include "kernels/cpu/conv_rows.h"
+#include "kernels/cpu/conv_winograd.h"
 #include "kernels/cpu/ref/conv.h"
 
 namespace strix::kernels::cpu {
@@ -35,12 +45,25 @@ class ConvGemmKernel : public Kernel {
     const auto* x = static_cast<const float*>(args.inputs[0]);
     auto* y = static_cast<float*>(args.outputs[0]);
     auto* scratch = static_cast<float*>(args.scratch);
+    int64_t in_image = in_image_;
+    if (geom_.half > 0) {
+      // Stride 2: every input plane de-interleaved first (ConvGeom::half), for all images.
+      float* d = scratch;
+      scratch += p_.n * deint_image_;
+      const int64_t plane = 2 * static_cast<int64_t>(geom_.half) * geom_.h;
+      parallel_for(args.pool, p_.n * p_.c, [&](int64_t i, int) {
+        isa_->pad_plane(x + i * geom_.h * geom_.w, geom_.h, geom_.w, 0, 0, geom_.h, 2,
+                        2 * geom_.half, geom_.half, 0.f, d + i * plane);
+      });
+      x = d;
+      in_image = deint_image_;
+    }
     const int64_t tasks = p_.n * n_groups_ * m_chunks_;
     parallel_for(args.pool, tasks, [&](int64_t task, int thread) {
       const int64_t mc = task % m_chunks_;
       const int64_t ng = (task / m_chunks_) % n_groups_;
       const int64_t b = task / (m_chunks_ * n_groups_);
-      run_tile(x + b * in_image_, y + b * out_image_, ng, mc, scratch + thread * scratch_floats_);
+      run_tile(x + b * in_image, y + b * out_image_, ng, mc, scratch + thread * scratch_floats_);
     });
   }
 
@@ -93,6 +116,7 @@ class ConvGemmKernel : public Kernel {
   std::vector<int32_t> rows_;  // GEMM row panels of M
   int64_t k_ = 0, n_ = 0, kc_ = 0;
   int64_t in_image_ = 0, out_image_ = 0;
+  int64_t deint_image_ = 0;  // floats of one de-interleaved image (geom_.half > 0)
   int64_t n_panels_ = 0, n_groups_ = 1, m_panels_ = 0, m_chunks_ = 1;
   int64_t scratch_floats_ = 0;
 };
@@ -106,6 +130,12 @@ class DepthwiseKernel : public Kernel {
     const int64_t in_plane = p_.h * p_.w, out_plane = p_.oh * p_.ow, taps = p_.kh * p_.kw;
     parallel_for(args.pool, p_.n * p_.c, [&](int64_t plane, int thread) {
       const int64_t c = plane % p_.c;
+      if (direct_) {
+        isa_->depthwise_s1(direct_geom_, x + plane * in_plane, weights_ + c * taps,
+                           has_bias_ ? bias_[c] : 0.f, act_.epilogue(), y + plane * out_plane,
+                           zeros_.data);
+        return;
+      }
       float* buf = scratch + thread * scratch_floats_;
       isa_->pad_plane(x + plane * in_plane, static_cast<int32_t>(p_.h), static_cast<int32_t>(p_.w),
                       static_cast<int32_t>(p_.pad_top), static_cast<int32_t>(p_.pad_left), rows_,
@@ -118,12 +148,45 @@ class DepthwiseKernel : public Kernel {
   const IsaKernels* isa_ = nullptr;
   ref::Conv2DParams p_;
   WindowGeom geom_;
+  // Stride 1: isa.depthwise_s1 straight from the input (no padded copy), zero rows from zeros_.
+  bool direct_ = false;
+  ConvGeom direct_geom_;
+  AlignedFloats zeros_;
   FusedAct act_;
   const float* weights_ = nullptr;  // the model's [C, 1, kh, kw], used in place
   const float* bias_ = nullptr;
   bool has_bias_ = false;
   int32_t rows_ = 0;
   int64_t scratch_floats_ = 0;
+};
+
+// Depthwise on small planes: `lanes` channels at a time, one per vector lane
+// (isa.window_lanes); weights reordered at prepare to [block][taps][lanes].
+class DepthwiseLanesKernel : public Kernel {
+ public:
+  void eval(const EvalArgs& args) const override {
+    const auto* x = static_cast<const float*>(args.inputs[0]);
+    auto* y = static_cast<float*>(args.outputs[0]);
+    auto* scratch = static_cast<float*>(args.scratch);
+    const int64_t lanes = isa_->lanes, in_plane = p_.h * p_.w, out_plane = p_.oh * p_.ow;
+    const int64_t taps = p_.kh * p_.kw;
+    parallel_for(args.pool, p_.n * blocks_, [&](int64_t task, int thread) {
+      const int64_t b = task / blocks_, blk = task % blocks_;
+      const int64_t c0 = blk * lanes;
+      const int nch = static_cast<int>(std::min(lanes, p_.c - c0));
+      isa_->window_lanes(geom_, WindowOp::kWeighted, x + (b * p_.c + c0) * in_plane, in_plane, nch,
+                         weights_.data + blk * taps * lanes, bias_.data + blk * lanes,
+                         act_.epilogue(), y + (b * p_.c + c0) * out_plane, out_plane,
+                         scratch + thread * scratch_floats_);
+    });
+  }
+
+  const IsaKernels* isa_ = nullptr;
+  ref::Conv2DParams p_;
+  ConvGeom geom_;
+  FusedAct act_;
+  AlignedFloats weights_, bias_;
+  int64_t blocks_ = 0, scratch_floats_ = 0;
 };
 
 // Padded-plane geometry shared with pooling: rows and row stride for a window of the given
@@ -150,12 +213,64 @@ void plan_window(const IsaKernels& isa, int64_t oh, int64_t ow, int64_t kh, int6
                                  sizeof(float));
 }
 
+// Output planes up to this size (7x7; twice that for strided 5x5 and larger kernels) run
+// channels-on-lanes: a plane-at-a-time kernel leaves most lanes idle there; on larger planes
+// the lanes kernel's gathers and scatters cost more than the plane kernels (measured).
+constexpr int64_t kLanesMaxPositions = 98;
+
+Result<std::unique_ptr<Kernel>> make_depthwise_lanes(const PrepareArgs& args, const IsaKernels& isa,
+                                                     const ref::Conv2DParams& p,
+                                                     const ref::ActivationParams& act) {
+  auto k = std::make_unique<DepthwiseLanesKernel>();
+  k->isa_ = &isa;
+  k->p_ = p;
+  k->act_.init(act);
+  const int64_t lanes = isa.lanes, taps = p.kh * p.kw;
+  k->blocks_ = ceil_div(p.c, lanes);
+  if (!k->weights_.allocate(static_cast<size_t>(k->blocks_ * taps * lanes)) ||
+      !k->bias_.allocate(static_cast<size_t>(k->blocks_ * lanes)))
+    return node_error(args, StatusCode::kOutOfMemory, "cannot allocate packed weights");
+  const auto* w = static_cast<const float*>(args.inputs[1]->constant);
+  for (int64_t c = 0; c < p.c; ++c)
+    for (int64_t t = 0; t < taps; ++t)
+      k->weights_.data[((c / lanes) * taps + t) * lanes + c % lanes] = w[c * taps + t];
+  if (args.inputs.size() > 2 && args.inputs[2] != nullptr)
+    std::copy_n(static_cast<const float*>(args.inputs[2]->constant), p.c, k->bias_.data);
+  k->packed_bytes = k->weights_.bytes() + k->bias_.bytes();
+  ConvGeom& g = k->geom_;
+  g.c = static_cast<int32_t>(p.c);
+  g.h = static_cast<int32_t>(p.h);
+  g.w = static_cast<int32_t>(p.w);
+  g.kh = static_cast<int32_t>(p.kh);
+  g.kw = static_cast<int32_t>(p.kw);
+  g.sh = static_cast<int32_t>(p.stride_h);
+  g.sw = static_cast<int32_t>(p.stride_w);
+  g.pt = static_cast<int32_t>(p.pad_top);
+  g.pl = static_cast<int32_t>(p.pad_left);
+  g.oh = static_cast<int32_t>(p.oh);
+  g.ow = static_cast<int32_t>(p.ow);
+  const int64_t padded = ((p.oh - 1) * p.stride_h + p.kh) * ((p.ow - 1) * p.stride_w + p.kw);
+  k->scratch_floats_ = static_cast<int64_t>(
+      align64(static_cast<size_t>(padded * lanes) * sizeof(float)) / sizeof(float));
+  k->scratch_bytes = static_cast<size_t>(k->scratch_floats_) * sizeof(float) *
+                     static_cast<size_t>(std::max(1, args.threads));
+  k->name = std::string("conv2d_depthwise_lanes") + std::to_string(p.kh) + "x" +
+            std::to_string(p.kw) + "s" + std::to_string(p.stride_h) + "x" +
+            std::to_string(p.stride_w) + "_f32_" + isa_name(isa.isa);
+  return std::unique_ptr<Kernel>(std::move(k));
+}
+
 Result<std::unique_ptr<Kernel>> make_depthwise(const PrepareArgs& args, const IsaKernels& isa,
                                                const ref::Conv2DParams& p,
                                                const ref::ActivationParams& act) {
   if (p.dilation_h != 1 || p.dilation_w != 1) return unsupported(args, "dilated depthwise conv");
   if (p.kh > 8 || p.kw > 8) return unsupported(args, "depthwise kernel larger than 8x8");
   if (p.stride_w > 2) return unsupported(args, "depthwise stride_w > 2");
+  const bool s1 = p.stride_h == 1 && p.stride_w == 1;
+  // (window_lanes gathers and scatters with 32-bit plane offsets.)
+  if (p.oh * p.ow <= (p.kh * p.kw >= 25 && !s1 ? 2 * kLanesMaxPositions : kLanesMaxPositions) &&
+      p.h * p.w * isa.lanes <= INT32_MAX)
+    return make_depthwise_lanes(args, isa, p, act);
   auto k = std::make_unique<DepthwiseKernel>();
   k->isa_ = &isa;
   k->p_ = p;
@@ -165,6 +280,22 @@ Result<std::unique_ptr<Kernel>> make_depthwise(const PrepareArgs& args, const Is
   if (k->has_bias_) k->bias_ = static_cast<const float*>(args.inputs[2]->constant);
   plan_window(isa, p.oh, p.ow, p.kh, p.kw, p.stride_h, p.stride_w, &k->geom_, &k->rows_,
               &k->scratch_floats_);
+  if (p.stride_h == 1 && p.stride_w == 1) {
+    k->direct_ = true;
+    ConvGeom& g = k->direct_geom_;
+    g.c = static_cast<int32_t>(p.c);
+    g.h = static_cast<int32_t>(p.h);
+    g.w = static_cast<int32_t>(p.w);
+    g.kh = static_cast<int32_t>(p.kh);
+    g.kw = static_cast<int32_t>(p.kw);
+    g.pt = static_cast<int32_t>(p.pad_top);
+    g.pl = static_cast<int32_t>(p.pad_left);
+    g.oh = static_cast<int32_t>(p.oh);
+    g.ow = static_cast<int32_t>(p.ow);
+    if (!k->zeros_.allocate(static_cast<size_t>(p.w)))
+      return node_error(args, StatusCode::kOutOfMemory, "cannot allocate the zero row");
+    k->scratch_floats_ = 0;
+  }
   k->scratch_bytes = static_cast<size_t>(k->scratch_floats_) * sizeof(float) *
                      static_cast<size_t>(std::max(1, args.threads));
   k->name = std::string("conv2d_depthwise") + std::to_string(p.kh) + "x" + std::to_string(p.kw) +
@@ -206,6 +337,14 @@ Result<std::unique_ptr<Kernel>> make_conv_gemm(const PrepareArgs& args, const Is
   g.pl = static_cast<int32_t>(p.pad_left);
   g.oh = static_cast<int32_t>(p.oh);
   g.ow = static_cast<int32_t>(p.ow);
+  // Stride 2 with a kernel of width >= 5 (the 7x7 stems): de-interleaved input (contiguous
+  // runs, no gathers). Narrower kernels gather fewer taps per run and were measured faster
+  // without the extra pass.
+  if (!k->direct_rows_ && p.stride_w == 2 && p.dilation_w == 1 && p.kw >= 5) {
+    g.half = static_cast<int32_t>(ceil_div(ceil_div(p.w, 2), isa.lanes) * isa.lanes);
+    k->deint_image_ = static_cast<int64_t>(
+        align64(static_cast<size_t>(p.c * p.h * 2 * g.half) * sizeof(float)) / sizeof(float));
+  }
 
   // Weights [M, K] -> row panels (isa.h).
   const int mr = isa.mr;
@@ -238,7 +377,8 @@ Result<std::unique_ptr<Kernel>> make_conv_gemm(const PrepareArgs& args, const Is
   const int64_t group_panels = ceil_div(k->n_panels_, k->n_groups_);
   k->scratch_floats_ = static_cast<int64_t>(
       align64(static_cast<size_t>(group_panels * k->kc_ * isa.nr) * sizeof(float)) / sizeof(float));
-  k->scratch_bytes = static_cast<size_t>(k->scratch_floats_) * sizeof(float) * threads;
+  k->scratch_bytes =
+      static_cast<size_t>(k->scratch_floats_ * threads + p.n * k->deint_image_) * sizeof(float);
   k->name = std::string(k->direct_rows_ ? "conv2d_1x1_gemm_f32_" : "conv2d_gemm_f32_") +
             isa_name(isa.isa);
   return std::unique_ptr<Kernel>(std::move(k));
@@ -262,7 +402,12 @@ Result<std::unique_ptr<Kernel>> make_conv2d(const PrepareArgs& args, const IsaKe
   STRIX_RETURN_IF_ERROR(
       ref::conv2d_params(args, o, args.inputs[0]->shape, args.inputs[1]->shape, &p));
   ref::ActivationParams act = ref::activation_params(o ? o->activation() : nullptr);
-  if (p.group == 1) return make_conv_gemm(args, isa, p, act);
+  if (p.group == 1) {
+    if (winograd_wins(p)) return make_conv_winograd(args, isa, p, act);
+    if (conv_rows_wins(isa, p.m, p.oh * p.ow, p.c * p.kh * p.kw))
+      return make_conv_rows(args, isa, p, act);
+    return make_conv_gemm(args, isa, p, act);
+  }
   if (p.group == p.c && p.m == p.c) return make_depthwise(args, isa, p, act);
   return unsupported(args, "grouped convolution (neither 1 nor depthwise)");
 }

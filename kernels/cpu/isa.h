@@ -76,13 +76,21 @@ struct GemmPanelArgs {
   const float* col_bias = nullptr;  // [nvalid], at column n0
   bool first = true;
   const Act* act = nullptr;
+  // Optional read-ahead: each A panel's first micro-kernel prefetches (into L2, spread over its
+  // k loop) the next A panel; the last panel p1 - 1 prefetches kc * mr floats from here
+  // instead (the caller's next operand, e.g. the next weight panel), when set.
+  const float* prefetch = nullptr;
 };
 
 // One image of a Conv2D for implicit-im2col packing: K index k = (c * kh + ky) * kw + kx,
 // N index n = oy * ow + ox (the weights' [M, C, kh, kw] order and NCHW output order).
+// half > 0 (only with sw == 2, dw == 1): x is stored de-interleaved, each input row as its
+// even columns then, `half` floats later, its odd ones (row stride 2 * half, as pad_plane
+// writes it with sw 2), so that stride-2 taps read contiguous runs instead of gathers.
 struct ConvGeom {
   int32_t c = 0, h = 0, w = 0, kh = 1, kw = 1, sh = 1, sw = 1, dh = 1, dw = 1, pt = 0, pl = 0;
   int32_t oh = 0, ow = 0;
+  int32_t half = 0;
 };
 
 // A 2-D sliding window over one padded plane (depthwise conv, pooling): rows of the padded
@@ -112,6 +120,11 @@ struct IsaKernels {
   void (*pack_b_conv)(const ConvGeom& g, const float* x, int64_t n0, int nvalid, int64_t k0, int kc,
                       float* dst);
   void (*gemm_panel)(const GemmPanelArgs& args);
+  // A panel of the transposed implicit im2col matrix (output positions as GEMM rows): dst[k *
+  // mr + r] = im2col(x)[k0 + k][n0 + r] for r < rows (<= mr), 0 for rows <= r < mr; the
+  // layout of a pack_a_panels panel, for positions-major convolutions (conv_rows.cc).
+  void (*pack_a_conv)(const ConvGeom& g, const float* x, int64_t n0, int rows, int64_t k0, int kc,
+                      float* dst);
 
   // Builds the padded plane for a window op: rows [0, rows) of the padded plane take input row
   // r - pt (fill outside [0, h) x [0, w)); columns as in WindowGeom (`sw` 1 or 2).
@@ -122,6 +135,33 @@ struct IsaKernels {
   // act. sw must be 1 or 2.
   void (*window)(const WindowGeom& g, WindowOp op, const float* plane, const float* w, float bias,
                  const float* counts, const Act* act, float* y);
+
+  // A window op over nch <= lanes planes at once, one per lane: plane l reads x + l * in_plane
+  // and writes y + l * out_plane ([h, w] and [oh, ow] planes, geometry from g: kh, kw, sh, sw,
+  // pt, pl; no dilation). kWeighted (depthwise conv, multiplier 1): w holds the planes' weights
+  // as [kh * kw][lanes] and bias [lanes] (zero-padded past nch), act fused. kMax (max pooling,
+  // -inf outside the image): w, bias and act unused. buf: ((oh - 1) * sh + kh) * ((ow - 1) * sw
+  // + kw) * lanes floats of scratch.
+  void (*window_lanes)(const ConvGeom& g, WindowOp op, const float* x, int64_t in_plane, int nch,
+                       const float* w, const float* bias, const Act* act, float* y,
+                       int64_t out_plane, float* buf);
+
+  // One plane of a stride-1 undilated depthwise conv (kh, kw <= 8), straight from the [h, w]
+  // input plane x: y [oh, ow] = act(bias + sum over taps w[ky * kw + kx] * x, zero padding at
+  // pt / pl). zero_row: w zeros.
+  void (*depthwise_s1)(const ConvGeom& g, const float* x, const float* w, float bias,
+                       const Act* act, float* y, const float* zero_row);
+
+  // Winograd F(2x2, 3x3) (conv_winograd.cc), vectorized over `count` tiles along x. Input:
+  // V = B^T d B of each 4x4 tile d (padded rows [0, 4) of a de-interleaved plane as built by
+  // pad_plane with sw 2, tile t at padded column 2t); V element e of tile t -> dst[e *
+  // xi_stride + t]; reads up to count + lanes + 1 floats of each half row. Output: y = act(A^T M
+  // A + bias) of each tile's 16 products m[e * xi_stride + t], output rows [0, rows) (rows <= 2)
+  // at y + r * ldy, columns [0, cols) (cols <= 2 * count).
+  void (*winograd_input)(const float* plane, int64_t pw, int64_t half, int count, float* dst,
+                         int64_t xi_stride);
+  void (*winograd_output)(const float* m, int64_t xi_stride, int count, float bias, const Act* act,
+                          float* y, int64_t ldy, int rows, int cols);
 
   // y[i] = act(x[i]); x may equal y.
   void (*activation)(const Act& act, const float* x, float* y, int64_t n);

@@ -5,6 +5,8 @@
 // sliding window of IsaKernels::window computes every output. AveragePool divides by the
 // reference's window count (ref::pool_window_count), tabulated per output position at
 // prepare. Dilation, stride_w > 2 and windows over 64 taps: kUnsupported.
+// MaxPool with small output planes (<= kLanesMaxPositions): lanes planes at a time, one per
+// vector lane (isa.window_lanes), planes of all images in one sequence.
 // GlobalAveragePool: vector sums per plane, planes split over the threads.
 #include <algorithm>
 
@@ -13,6 +15,10 @@
 
 namespace strix::kernels::cpu {
 namespace {
+
+// Max pools with output planes up to this size run planes-on-lanes (window_lanes): the
+// plane-at-a-time window leaves most lanes idle and pays its padding per plane there.
+constexpr int64_t kLanesMaxPositions = 98;
 
 class Pool2DKernel : public Kernel {
  public:
@@ -39,6 +45,30 @@ class Pool2DKernel : public Kernel {
   int64_t planes_ = 0, h_ = 0, w_ = 0;
   int32_t rows_ = 0;
   int64_t scratch_floats_ = 0;
+};
+
+// MaxPool on small output planes: `lanes` planes (of all images) at once, one per vector lane
+// (isa.window_lanes).
+class MaxPoolLanesKernel : public Kernel {
+ public:
+  void eval(const EvalArgs& args) const override {
+    const auto* x = static_cast<const float*>(args.inputs[0]);
+    auto* y = static_cast<float*>(args.outputs[0]);
+    auto* scratch = static_cast<float*>(args.scratch);
+    const int64_t lanes = isa_->lanes, in_plane = static_cast<int64_t>(geom_.h) * geom_.w;
+    const int64_t out_plane = static_cast<int64_t>(geom_.oh) * geom_.ow;
+    parallel_for(args.pool, ceil_div(planes_, lanes), [&](int64_t blk, int thread) {
+      const int64_t p0 = blk * lanes;
+      const int nch = static_cast<int>(std::min(lanes, planes_ - p0));
+      isa_->window_lanes(geom_, WindowOp::kMax, x + p0 * in_plane, in_plane, nch, nullptr, nullptr,
+                         nullptr, y + p0 * out_plane, out_plane,
+                         scratch + thread * scratch_floats_);
+    });
+  }
+
+  const IsaKernels* isa_ = nullptr;
+  ConvGeom geom_;
+  int64_t planes_ = 0, scratch_floats_ = 0;
 };
 
 class GlobalAveragePoolKernel : public Kernel {
@@ -73,6 +103,31 @@ Result<std::unique_ptr<Kernel>> make_pool2d(const PrepareArgs& args, const IsaKe
   if (p.dilation_h != 1 || p.dilation_w != 1) return unsupported(args, "dilated pooling");
   if (p.stride_w > 2) return unsupported(args, "stride_w > 2");
   if (p.kernel_h * p.kernel_w > 64) return unsupported(args, "window over 64 taps");
+  if (!average && p.out_h * p.out_w <= kLanesMaxPositions &&
+      in[2] * in[3] * isa.lanes <= INT32_MAX) {  // window_lanes' 32-bit plane offsets
+    auto lk = std::make_unique<MaxPoolLanesKernel>();
+    lk->isa_ = &isa;
+    lk->planes_ = in[0] * in[1];
+    ConvGeom& g = lk->geom_;
+    g.h = static_cast<int32_t>(in[2]);
+    g.w = static_cast<int32_t>(in[3]);
+    g.kh = static_cast<int32_t>(p.kernel_h);
+    g.kw = static_cast<int32_t>(p.kernel_w);
+    g.sh = static_cast<int32_t>(p.stride_h);
+    g.sw = static_cast<int32_t>(p.stride_w);
+    g.pt = static_cast<int32_t>(p.pad_top);
+    g.pl = static_cast<int32_t>(p.pad_left);
+    g.oh = static_cast<int32_t>(p.out_h);
+    g.ow = static_cast<int32_t>(p.out_w);
+    const int64_t padded =
+        ((p.out_h - 1) * p.stride_h + p.kernel_h) * ((p.out_w - 1) * p.stride_w + p.kernel_w);
+    lk->scratch_floats_ = static_cast<int64_t>(
+        align64(static_cast<size_t>(padded * isa.lanes) * sizeof(float)) / sizeof(float));
+    lk->scratch_bytes = static_cast<size_t>(lk->scratch_floats_) * sizeof(float) *
+                        static_cast<size_t>(std::max(1, args.threads));
+    lk->name = std::string("max_pool_lanes_f32_") + isa_name(isa.isa);
+    return std::unique_ptr<Kernel>(std::move(lk));
+  }
   k->isa_ = &isa;
   k->average_ = average;
   k->fill_ = average ? 0.f : -__builtin_inff();

@@ -58,6 +58,18 @@ void check(const ConvCase& k, uint32_t seed, const std::string& backend = "cpu")
 
 using K = fb::ActivationKind;
 
+// Checks that the optimized backend gave the node a kernel named `prefix...` (x86 hosts: the
+// path choice depends on the vector width, and the cases below are sized for 8 and 16 lanes).
+void expect_kernel(const ConvCase& k, const std::string& prefix) {
+  const std::string isa = kernels::cpu::isa_name(kernels::cpu::selected_isa());
+  if (isa != "avx512" && isa != "avx2") return;
+  std::vector<uint8_t> file = conv_model(k, 1);
+  HostTensor x = f32({k.n, k.c, k.h, k.w}, random_floats(k.n * k.c * k.h * k.w, 1));
+  Result<EngineRun> r = run_engine(file, {x}, false, 1);
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  EXPECT_EQ(r.value().nodes[0].kernel.rfind(prefix, 0), 0u) << r.value().nodes[0].kernel;
+}
+
 TEST(CpuOptConv, GemmShapes) {
   const std::vector<ConvCase> cases = {
       // n  c    h   w   m   kh kw sh sw dh dw pads           group bias act
@@ -134,6 +146,100 @@ TEST(CpuOptConv, Depthwise) {
   check({3, 13, 1, 1, 0, 3, 3, 1, 1, 1, 1, {1, 1, 1, 1}, 0, true, K::Relu}, 400);
   check({1, 13, 31, 29, 0, 3, 3, 2, 1, 1, 1, {}, 0, true, K::None}, 401);
   check({1, 13, 13, 17, 0, 5, 5, 1, 1, 1, 1, {}, 0, false, K::HardSwish}, 402);
+}
+
+// Winograd F(2x2, 3x3) (conv_winograd.cc: 3x3, stride 1, >= 16 channels each side, >= 36
+// tiles): odd output sizes (partial tiles), asymmetric and no padding, several
+// tile blocks with tile rows split between blocks, several K blocks, batch > 1.
+TEST(CpuOptConv, Winograd) {
+  const std::vector<ConvCase> cases = {
+      // n  c    h   w   m   kh kw sh sw dh dw pads           group bias act
+      {1, 32, 13, 17, 16, 3, 3, 1, 1, 1, 1, {1, 1, 1, 1}, 1, true, K::Relu},
+      {2, 35, 15, 13, 21, 3, 3, 1, 1, 1, 1, {}, 1, false, K::None},
+      {1, 33, 40, 37, 33, 3, 3, 1, 1, 1, 1, {2, 1, 0, 2}, 1, true, K::SiLU},  // 3 blocks
+      {1, 530, 22, 20, 17, 3, 3, 1, 1, 1, 1, {1, 1, 1, 1}, 1, true, K::Clip, 0, 6},
+      {3, 64, 12, 12, 64, 3, 3, 1, 1, 1, 1, {1, 1, 1, 1}, 1, true, K::None},
+      {1, 32, 13, 14, 16, 3, 3, 1, 1, 1, 1, {}, 1, true, K::HardSwish},
+  };
+  uint32_t seed = 600;
+  for (const ConvCase& k : cases) {
+    SCOPED_TRACE("case seed " + std::to_string(seed));
+    expect_kernel(k, "conv2d_winograd2x2_f32_");
+    check(k, seed);
+    seed += 10;
+  }
+  // 7x7 outputs (16 tiles) stay on a direct GEMM (positions-major at this size).
+  expect_kernel({1, 64, 7, 7, 64, 3, 3, 1, 1, 1, 1, {1, 1, 1, 1}, 1, true, K::None},
+                "conv2d_rows_gemm_f32_");
+  for (const ActCase& a : all_activations()) {
+    SCOPED_TRACE(fb::EnumNameActivationKind(a.kind));
+    check({1, 32, 11, 13, 16, 3, 3, 1, 1, 1, 1, {1, 1, 1, 1}, 1, true, a.kind, a.alpha, a.beta},
+          700);
+  }
+}
+
+// Stride-2 convs with kw >= 5 read a de-interleaved copy of the input (ConvGeom::half):
+// even and odd tap offsets, negative ones (left padding), odd widths, several K blocks.
+TEST(CpuOptConv, StrideTwoDeinterleaved) {
+  const std::vector<ConvCase> cases = {
+      // n  c    h   w   m   kh kw sh sw dh dw pads           group bias act
+      {2, 3, 37, 41, 20, 7, 7, 2, 2, 1, 1, {3, 3, 3, 3}, 1, true, K::Relu},
+      {1, 70, 15, 17, 24, 5, 5, 2, 2, 1, 1, {2, 2, 2, 2}, 1, true, K::None},
+      {1, 5, 33, 35, 7, 4, 5, 1, 2, 1, 1, {0, 2, 1, 1}, 1, false, K::HardSwish},
+  };
+  uint32_t seed = 900;
+  for (const ConvCase& k : cases) {
+    SCOPED_TRACE("case seed " + std::to_string(seed));
+    expect_kernel(k, "conv2d_gemm_f32_");
+    check(k, seed);
+    seed += 10;
+  }
+}
+
+// Positions-major GEMM (conv_rows.cc: few output positions, many channels): 1x1 images, 7x7
+// 1x1 convs (plain rows), strided and dilated 3x3 (implicit im2col, gathers), several K
+// blocks, batch 3 on 2 threads (channels split between threads), several images per task.
+TEST(CpuOptConv, PositionsMajor) {
+  const std::vector<ConvCase> cases = {
+      // n  c    h   w   m   kh kw sh sw dh dw pads           group bias act
+      {2, 300, 7, 7, 128, 1, 1, 1, 1, 1, 1, {}, 1, true, K::Relu},
+      {1, 100, 3, 3, 48, 1, 1, 1, 1, 1, 1, {}, 1, false, K::HardSwish},
+      {1, 130, 14, 14, 64, 3, 3, 2, 2, 1, 1, {1, 1, 1, 1}, 1, true, K::Clip, 0, 6},
+      {3, 600, 5, 5, 64, 3, 3, 1, 1, 2, 2, {2, 2, 2, 2}, 1, true, K::None},
+      {3, 37, 1, 1, 333, 1, 1, 1, 1, 1, 1, {}, 1, true, K::Sigmoid},
+      {1, 333, 1, 1, 37, 1, 1, 1, 1, 1, 1, {}, 1, true, K::Relu},
+      {7, 260, 7, 7, 64, 1, 1, 1, 1, 1, 1, {}, 1, true, K::None},  // image groups 4 + 3
+  };
+  uint32_t seed = 800;
+  for (const ConvCase& k : cases) {
+    SCOPED_TRACE("case seed " + std::to_string(seed));
+    expect_kernel(k, "conv2d_rows_gemm_f32_");
+    check(k, seed);
+    seed += 10;
+  }
+}
+
+// Depthwise on small output planes (<= 98 positions, 196 for strided 5x5): channels on the
+// vector lanes; partial channel blocks, strides 1 and 2, asymmetric padding, batch > 1.
+TEST(CpuOptConv, DepthwiseLanes) {
+  const std::vector<ConvCase> cases = {
+      // n  c    h   w   m  kh kw sh sw dh dw pads           group bias act
+      {2, 40, 7, 7, 0, 3, 3, 1, 1, 1, 1, {1, 1, 1, 1}, 0, true, K::Relu},
+      {1, 20, 14, 14, 0, 5, 5, 2, 2, 1, 1, {2, 2, 2, 2}, 0, true, K::HardSwish},
+      {1, 17, 9, 8, 0, 3, 3, 2, 1, 1, 1, {0, 1, 1, 0}, 0, false, K::SiLU},
+      {3, 5, 9, 10, 0, 3, 3, 1, 1, 1, 1, {1, 1, 1, 1}, 0, true, K::Clip, 0, 6},
+      {1, 18, 27, 28, 0, 5, 5, 2, 2, 1, 1, {2, 2, 2, 2}, 0, true, K::Sigmoid},  // 5x5/2: 14x14
+  };
+  uint32_t seed = 1000;
+  for (const ConvCase& k : cases) {
+    SCOPED_TRACE("case seed " + std::to_string(seed));
+    expect_kernel(k, "conv2d_depthwise_lanes");
+    check(k, seed);
+    seed += 10;
+  }
+  // Larger planes keep the plane-at-a-time sliding window.
+  expect_kernel({1, 13, 14, 14, 0, 3, 3, 1, 1, 1, 1, {1, 1, 1, 1}, 0, true, K::None},
+                "conv2d_depthwise3x3s1x1_");
 }
 
 TEST(CpuOptConv, UnsupportedConfigurationsFallBackToReference) {

@@ -75,6 +75,34 @@ TEST(CpuOptPool, MaxPool) {
   }
 }
 
+// MaxPool with small output planes runs planes-on-lanes (pool.cc, window_lanes): blocks of
+// lanes planes that span images, ceil mode, padding, a plane count that leaves a partial block.
+TEST(CpuOptPool, MaxPoolLanes) {
+  const std::vector<PoolCase> cases = {
+      {3, 13, 9, 9, 3, 3, 2, 2, {1, 1, 1, 1}, true, false},
+      {2, 37, 13, 13, 3, 3, 2, 2, {}, true, false},  // SqueezeNet's last pool
+      {1, 5, 7, 6, 2, 3, 1, 2, {0, 1, 1, 0}, false, false},
+  };
+  uint32_t seed = 50;
+  for (const PoolCase& p : cases) {
+    SCOPED_TRACE("case seed " + std::to_string(seed));
+    check_pool(fb::OpType::MaxPool, p, seed++);
+  }
+  const std::string isa = kernels::cpu::isa_name(kernels::cpu::selected_isa());
+  if (isa == "scalar") return;
+  ModelBuilder b;
+  int x = b.add_input("x", DType::kF32, {2, 37, 13, 13});
+  int y = b.add_tensor("y", DType::kF32, {2, 37, 6, 6});
+  auto opts = fb::CreatePool2DOptions(b.fbb(), ints(b, {3, 3}), ints(b, {2, 2}));
+  b.add_node("pool", fb::OpType::MaxPool, {x}, {y}, fb::OpOptions::Pool2DOptions, opts.Union());
+  b.mark_output(y);
+  Result<EngineRun> r =
+      run_engine(b.finish(), {f32({2, 37, 13, 13}, random_floats(2 * 37 * 169, 3))}, false, 1);
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  EXPECT_EQ(r.value().nodes[0].kernel.rfind("max_pool_lanes_f32_", 0), 0u)
+      << r.value().nodes[0].kernel;
+}
+
 TEST(CpuOptPool, AveragePool) {
   uint32_t seed = 100;
   for (const PoolCase& p : pool_cases()) {

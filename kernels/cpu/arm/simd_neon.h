@@ -66,10 +66,22 @@ struct V {
     if (bits & 8u) src = vld1q_lane_f32(base + idx[3], src, 3);
     return src;
   }
+  // base[idx[j]] = v[j] for the lanes whose bit is set.
+  static inline void mask_scatter(float* base, uint32_t bits, const int32_t* idx, T v) {
+    if (bits & 1u) vst1q_lane_f32(base + idx[0], v, 0);
+    if (bits & 2u) vst1q_lane_f32(base + idx[1], v, 1);
+    if (bits & 4u) vst1q_lane_f32(base + idx[2], v, 2);
+    if (bits & 8u) vst1q_lane_f32(base + idx[3], v, 3);
+  }
   // Even and odd lanes of the 2W floats (a, b): even -> e, odd -> o.
   static inline void deinterleave(T a, T b, T* e, T* o) {
     *e = vuzp1q_f32(a, b);
     *o = vuzp2q_f32(a, b);
+  }
+  // The 2W floats a0 b0 a1 b1 ...: the first W -> lo, the rest -> hi.
+  static inline void interleave(T a, T b, T* lo, T* hi) {
+    *lo = vzip1q_f32(a, b);
+    *hi = vzip2q_f32(a, b);
   }
   static inline float reduce_add(T v) { return vaddvq_f32(v); }
 };

@@ -83,14 +83,12 @@ void ukernel(int kc, const float* __restrict a, const float* __restrict b, float
   for (int r = 0; r < MR; ++r)
 #pragma GCC unroll 2
     for (int v = 0; v < NV; ++v) acc[r][v] = V::zero();
-  if (a_next != nullptr) {
-    // kMR floats per k: one 64-byte line every 16 / kMR k steps; spread over the loop below.
-    const char* pf = reinterpret_cast<const char*>(a_next);
-    const int64_t lines = (static_cast<int64_t>(kc) * kMR * 4 + 63) / 64;
-    for (int64_t l = 0; l < lines; ++l) __builtin_prefetch(pf + l * 64, 0, 2);  // T1 / L2
-  }
+  // a_next (kMR floats per k) is prefetched one k step at a time, spread over the loop so
+  // that the misses overlap the arithmetic instead of queuing up front.
+  const char* pf = reinterpret_cast<const char*>(a_next);
 #pragma GCC unroll 2
   for (int k = 0; k < kc; ++k) {
+    if (pf != nullptr) __builtin_prefetch(pf + k * (kMR * 4), 0, 2);  // T1 / L2
     T b0 = V::load(b);
     T b1 = NV > 1 ? V::load(b + kW) : b0;
 #pragma GCC unroll 16
@@ -174,7 +172,7 @@ void gemm_panel(const GemmPanelArgs& g) {
     float* c = g.c + m * g.ldc;
     const float* rb = g.row_bias ? g.row_bias + m : nullptr;
     // The next A panel is prefetched during this panel's first micro-kernel.
-    const float* a_next = p + 1 < g.p1 ? a + g.a_panel_stride : nullptr;
+    const float* a_next = p + 1 < g.p1 ? a + g.a_panel_stride : g.prefetch;
     for (int64_t j = 0; j + 1 < g.b_panels; ++j) {
       Table::two[mr - 1](g.kc, a, g.b + j * g.b_panel_stride, c + j * kNR, g.ldc, kNR, rb,
                          g.col_bias ? g.col_bias + j * kNR : nullptr, g.first, g.act,
@@ -225,16 +223,23 @@ void setup_half(const ConvGeom& g, int64_t n_first, int lanes, HalfPanel* hp) {
   for (int t = 0; t < g.kh; ++t) hp->ymask[t] = 0;
   for (int t = 0; t < g.kw; ++t) hp->xmask[t] = 0;
   hp->nruns = 0;
-  hp->gather = g.sw != 1;
+  hp->gather = g.sw != 1 && g.half == 0;
   hp->any = lanes > 0;
   int last_oy = -1;
-  for (int j = 0; j < kW; ++j) {
+  // Output position of lane 0, then stepped lane by lane (no division per lane: for convs with
+  // a small K this set-up is a large part of the packing).
+  int oy = static_cast<int>(n_first / g.ow), ox = static_cast<int>(n_first % g.ow);
+  for (int j = 0; j < kW; ++j, ++ox) {
+    if (ox == g.ow) {
+      ox = 0;
+      ++oy;
+    }
     hp->off[j] = 0;
     if (j >= lanes) continue;
-    int64_t n = n_first + j;
-    int oy = static_cast<int>(n / g.ow), ox = static_cast<int>(n % g.ow);
     int iy0 = oy * g.sh - g.pt, ix0 = ox * g.sw - g.pl;
-    hp->off[j] = iy0 * g.w + ix0;
+    // De-interleaved: lane j starts at column ox of its row's even half; tap_offsets adds
+    // the tap's parity and column.
+    hp->off[j] = g.half > 0 ? iy0 * 2 * g.half + ox : iy0 * g.w + ix0;
     for (int t = 0; t < g.kh; ++t) {
       int iy = iy0 + t * g.dh;
       if (iy >= 0 && iy < g.h) hp->ymask[t] |= 1u << j;
@@ -268,20 +273,83 @@ inline T load_half(const HalfPanel& hp, const float* xk, uint32_t bits) {
   return v;
 }
 
+// Input offsets of the taps relative to HalfPanel::off: row step (per ky) and column offset
+// per kx. De-interleaved (g.half > 0): tap column t = kx - pl of output column ox reads input
+// column 2 ox + t, in the half of t's parity at index ox + floor(t / 2).
+struct TapOffsets {
+  int64_t plane = 0, row = 0;
+  int32_t col[kMaxTaps];
+};
+
+inline void tap_offsets(const ConvGeom& g, TapOffsets* t) {
+  const int64_t stride = g.half > 0 ? 2 * static_cast<int64_t>(g.half) : g.w;
+  t->plane = static_cast<int64_t>(g.h) * stride;
+  t->row = g.dh * stride;
+  for (int kx = 0; kx < g.kw; ++kx) {
+    if (g.half > 0) {
+      const int tc = kx - g.pl;
+      const int par = tc & 1;  // two's complement: parity of negative tc too
+      t->col[kx] = par * g.half + (tc - par) / 2;
+    } else {
+      t->col[kx] = kx * g.dw;
+    }
+  }
+}
+
 void pack_b_conv(const ConvGeom& g, const float* x, int64_t n0, int nvalid, int64_t k0, int kc,
                  float* dst) {
   HalfPanel h0, h1;
   setup_half(g, n0, nvalid < kW ? nvalid : kW, &h0);
   setup_half(g, n0 + kW, nvalid - kW, &h1);
-  const int64_t plane = static_cast<int64_t>(g.h) * g.w;
+  TapOffsets to;
+  tap_offsets(g, &to);
   const int taps = g.kh * g.kw;
   int64_t c = k0 / taps;
   int rem = static_cast<int>(k0 % taps);
   int ky = rem / g.kw, kx = rem % g.kw;
   for (int k = 0; k < kc; ++k, dst += kNR) {
-    const float* xk = x + c * plane + static_cast<int64_t>(ky) * g.dh * g.w + kx * g.dw;
+    const float* xk = x + c * to.plane + ky * to.row + to.col[kx];
     V::store(dst, load_half(h0, xk, h0.ymask[ky] & h0.xmask[kx]));
     V::store(dst + kW, h1.any ? load_half(h1, xk, h1.ymask[ky] & h1.xmask[kx]) : V::zero());
+    if (++kx == g.kw) {
+      kx = 0;
+      if (++ky == g.kh) {
+        ky = 0;
+        ++c;
+      }
+    }
+  }
+}
+
+// Implicit im2col, transposed: the A panel of `rows` (<= kMR) output positions n0.. of one
+// image, dst[k * kMR + r] = im2col[k0 + k][n0 + r]; slots r >= rows are stored as 0. Lanes
+// are grouped into runs exactly as for pack_b_conv (one masked load per run and k).
+void pack_a_conv(const ConvGeom& g, const float* x, int64_t n0, int rows, int64_t k0, int kc,
+                 float* dst) {
+  constexpr int kParts = (kMR + kW - 1) / kW;
+  HalfPanel h[kParts];
+  uint32_t store_bits[kParts];
+  for (int i = 0; i < kParts; ++i) {
+    const int lanes = rows - i * kW;
+    setup_half(g, n0 + i * kW, lanes < 0 ? 0 : (lanes > kW ? kW : lanes), &h[i]);
+    store_bits[i] = tail(kMR - i * kW);
+  }
+  TapOffsets to;
+  tap_offsets(g, &to);
+  const int taps = g.kh * g.kw;
+  int64_t c = k0 / taps;
+  int rem = static_cast<int>(k0 % taps);
+  int ky = rem / g.kw, kx = rem % g.kw;
+  for (int k = 0; k < kc; ++k, dst += kMR) {
+    const float* xk = x + c * to.plane + ky * to.row + to.col[kx];
+#pragma GCC unroll 4
+    for (int i = 0; i < kParts; ++i) {
+      T v = h[i].any ? load_half(h[i], xk, h[i].ymask[ky] & h[i].xmask[kx]) : V::zero();
+      if (store_bits[i] == V::tail_bits(kW))
+        V::store(dst + i * kW, v);
+      else
+        V::mask_store(dst + i * kW, store_bits[i], v);
+    }
     if (++kx == g.kw) {
       kx = 0;
       if (++ky == g.kh) {
@@ -430,6 +498,257 @@ void window(const WindowGeom& g, WindowOp op, const float* plane, const float* w
   flush();
 }
 
+// ---- depthwise conv, stride 1, straight from the input plane ----------------------------
+
+// Lanes j of a chunk whose input column ix0 + j lies in [0, w).
+inline uint32_t in_row_lanes(int64_t ix0, int64_t w) {
+  const int64_t lo = -ix0, hi = w - ix0;
+  if (hi <= 0 || lo >= kW) return 0;
+  return tail(static_cast<int>(hi < kW ? hi : kW)) & ~tail(static_cast<int>(lo > 0 ? lo : 0));
+}
+
+// NS output rows oy0.. of one chunk of columns [ox0, ox0 + W): rows[s][ky] is the input row
+// of output row s for tap row ky (the zero row outside the image).
+template <int NS>
+inline void dw_s1_group(const ConvGeom& g, const float* const (*rows)[8], int64_t ox0, const T* wv,
+                        float bias, const Act* act, float* y, uint32_t store_bits) {
+  // Per tap column: the lanes inside the row (masked loads at the left and right edges).
+  uint32_t bits[8];
+  for (int kx = 0; kx < g.kw; ++kx) bits[kx] = in_row_lanes(ox0 - g.pl + kx, g.w);
+  T acc[NS];
+#pragma GCC unroll 8
+  for (int s = 0; s < NS; ++s) acc[s] = V::set1(bias);
+  for (int ky = 0; ky < g.kh; ++ky) {
+    // The NS input rows of this tap row stay in registers across the kx loop.
+    const float* r[NS];
+#pragma GCC unroll 8
+    for (int s = 0; s < NS; ++s) r[s] = rows[s][ky] + (ox0 - g.pl);
+    for (int kx = 0; kx < g.kw; ++kx) {
+      const uint32_t b = bits[kx];
+      if (b == 0) continue;
+      const T w = wv[ky * g.kw + kx];
+      if (b == V::tail_bits(kW)) {
+#pragma GCC unroll 8
+        for (int s = 0; s < NS; ++s) acc[s] = V::fma(w, V::load(r[s] + kx), acc[s]);
+      } else {
+#pragma GCC unroll 8
+        for (int s = 0; s < NS; ++s) acc[s] = V::fma(w, V::maskz_load(b, r[s] + kx), acc[s]);
+      }
+    }
+  }
+#pragma GCC unroll 8
+  for (int s = 0; s < NS; ++s) {
+    T v = act != nullptr ? apply_act(*act, acc[s]) : acc[s];
+    float* out = y + s * static_cast<int64_t>(g.ow) + ox0;
+    if (store_bits == V::tail_bits(kW))
+      V::store(out, v);
+    else
+      V::mask_store(out, store_bits, v);
+    if (act != nullptr && act->kind == ActKind::kScalar)
+      act->scalar(act->ctx, out, __builtin_popcount(store_bits));
+  }
+}
+
+// One plane of a stride-1, undilated depthwise conv (kh, kw <= 8): y = act(bias + sum w * x)
+// with padding pt/pl (zero outside the image), no padded copy: out-of-row lanes are masked
+// loads, out-of-image rows read `zero_row` (w zeros).
+void depthwise_s1(const ConvGeom& g, const float* x, const float* w, float bias, const Act* act,
+                  float* y, const float* zero_row) {
+  T wv[64];
+  for (int t = 0; t < g.kh * g.kw; ++t) wv[t] = V::set1(w[t]);
+  const float* rows[8][8];
+  for (int oy0 = 0; oy0 < g.oh; oy0 += 8) {
+    const int ns = g.oh - oy0 < 8 ? g.oh - oy0 : 8;
+    for (int s = 0; s < ns; ++s) {
+      for (int ky = 0; ky < g.kh; ++ky) {
+        const int iy = oy0 + s - g.pt + ky;
+        rows[s][ky] = iy >= 0 && iy < g.h ? x + static_cast<int64_t>(iy) * g.w : zero_row;
+      }
+    }
+    float* yr = y + static_cast<int64_t>(oy0) * g.ow;
+    for (int64_t ox0 = 0; ox0 < g.ow; ox0 += kW) {
+      const uint32_t sb = tail(static_cast<int>(g.ow - ox0));
+      int s = 0;
+      if (ns == 8) {
+        dw_s1_group<8>(g, rows, ox0, wv, bias, act, yr, sb);
+        continue;
+      }
+      if (ns - s >= 4) {
+        dw_s1_group<4>(g, rows + s, ox0, wv, bias, act, yr + s * g.ow, sb);
+        s += 4;
+      }
+      if (ns - s >= 2) {
+        dw_s1_group<2>(g, rows + s, ox0, wv, bias, act, yr + s * g.ow, sb);
+        s += 2;
+      }
+      if (ns - s >= 1) dw_s1_group<1>(g, rows + s, ox0, wv, bias, act, yr + s * g.ow, sb);
+    }
+  }
+}
+
+// ---- depthwise conv with channels on the lanes ---------------------------------------------
+
+// Up to kW channels (planes) at once, one per lane (small planes: every lane busy whatever the
+// plane width). The planes' padded input is gathered into buf as [ph][pw][kW] (plane l of
+// pixel (py, px) at (py * pw + px) * kW + l; the fill outside the image: 0, or -inf for kMax),
+// then each output pixel is one vector: kWeighted: bias + sum over taps of w[t] * tap, then
+// act; kMax: the max of the taps. Scattered back to the NCHW planes.
+void window_lanes(const ConvGeom& g, WindowOp op, const float* x, int64_t in_plane, int nch,
+                  const float* w, const float* bias, const Act* act, float* y, int64_t out_plane,
+                  float* buf) {
+  const bool max = op == WindowOp::kMax;
+  const T fill = max ? V::set1(-__builtin_inff()) : V::zero();
+  const int ph = (g.oh - 1) * g.sh + g.kh, pw = (g.ow - 1) * g.sw + g.kw;
+  const uint32_t bits = tail(nch);
+  int32_t idx[kW];
+  for (int l = 0; l < kW; ++l) idx[l] = l < nch ? static_cast<int32_t>(l * in_plane) : 0;
+  for (int py = 0; py < ph; ++py) {
+    const int iy = py - g.pt;
+    float* row = buf + static_cast<int64_t>(py) * pw * kW;
+    for (int px = 0; px < pw; ++px) {
+      const int ix = px - g.pl;
+      const bool inside = iy >= 0 && iy < g.h && ix >= 0 && ix < g.w;
+      V::store(row + px * kW, inside ? V::mask_gather(fill, bits, idx, x + iy * g.w + ix) : fill);
+    }
+  }
+  const T init = max ? fill : V::load(bias);
+  int32_t oidx[kW];
+  for (int l = 0; l < kW; ++l) oidx[l] = l < nch ? static_cast<int32_t>(l * out_plane) : 0;
+  // Four output pixels of a row at a time: independent accumulators hide the FMA latency and
+  // share each weight load.
+  constexpr int kPix = 4;
+  for (int oy = 0; oy < g.oh; ++oy) {
+    for (int ox0 = 0; ox0 < g.ow; ox0 += kPix) {
+      const int np = g.ow - ox0 < kPix ? g.ow - ox0 : kPix;
+      const float* base = buf + (static_cast<int64_t>(oy) * g.sh * pw + ox0 * g.sw) * kW;
+      const int64_t step = static_cast<int64_t>(g.sw) * kW;  // next output pixel
+      T acc[kPix];
+#pragma GCC unroll 4
+      for (int i = 0; i < kPix; ++i) acc[i] = init;
+      for (int ky = 0, t = 0; ky < g.kh; ++ky) {
+        const float* r = base + static_cast<int64_t>(ky) * pw * kW;
+        for (int kx = 0; kx < g.kw; ++kx, ++t) {
+          const float* tap = r + kx * kW;
+          if (max) {
+#pragma GCC unroll 4
+            for (int i = 0; i < kPix; ++i)
+              if (i < np) acc[i] = V::max(acc[i], V::load(tap + i * step));
+          } else {
+            const T wt = V::load(w + t * kW);
+#pragma GCC unroll 4
+            for (int i = 0; i < kPix; ++i)
+              if (i < np) acc[i] = V::fma(wt, V::load(tap + i * step), acc[i]);
+          }
+        }
+      }
+      for (int i = 0; i < np; ++i) {
+        T v = acc[i];
+        if (act != nullptr) v = apply_act(*act, v);
+        if (act != nullptr && act->kind == ActKind::kScalar) {
+          alignas(64) float tmp[kW];
+          V::store(tmp, v);
+          act->scalar(act->ctx, tmp, nch);
+          v = V::load(tmp);
+        }
+        V::mask_scatter(y + static_cast<int64_t>(oy) * g.ow + ox0 + i, bits, oidx, v);
+      }
+    }
+  }
+}
+
+// ---- Winograd F(2x2, 3x3) transforms -----------------------------------------------------
+
+// V = B^T d B for `count` consecutive 4x4 input tiles along x; d[i][j] of tile t is padded
+// row i, padded column 2t + j of a de-interleaved plane (isa.h: even columns, then the odd
+// ones `half` floats later; rows pw apart). V[i * 4 + j] of tile t -> dst[(i * 4 + j) *
+// xi_stride + t]. Reads columns up to count + W of each half (the caller pads).
+void winograd_input(const float* plane, int64_t pw, int64_t half, int count, float* dst,
+                    int64_t xi_stride) {
+  for (int t0 = 0; t0 < count; t0 += kW) {
+    const uint32_t bits = tail(count - t0);
+    T d[4][4];
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; ++i) {
+      const float* row = plane + i * pw + t0;
+      d[i][0] = V::load(row);
+      d[i][1] = V::load(row + half);
+      d[i][2] = V::load(row + 1);
+      d[i][3] = V::load(row + half + 1);
+    }
+    T tt[4][4];
+#pragma GCC unroll 4
+    for (int j = 0; j < 4; ++j) {
+      tt[0][j] = V::sub(d[0][j], d[2][j]);
+      tt[1][j] = V::add(d[1][j], d[2][j]);
+      tt[2][j] = V::sub(d[2][j], d[1][j]);
+      tt[3][j] = V::sub(d[1][j], d[3][j]);
+    }
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; ++i) {
+      T v[4] = {V::sub(tt[i][0], tt[i][2]), V::add(tt[i][1], tt[i][2]), V::sub(tt[i][2], tt[i][1]),
+                V::sub(tt[i][1], tt[i][3])};
+#pragma GCC unroll 4
+      for (int j = 0; j < 4; ++j) {
+        float* o = dst + (i * 4 + j) * xi_stride + t0;
+        if (bits == V::tail_bits(kW))
+          V::store(o, v[j]);
+        else
+          V::mask_store(o, bits, v[j]);
+      }
+    }
+  }
+}
+
+// Y = A^T M A (+ bias, then act) for `count` consecutive tiles along x: M[i * 4 + j] of tile t
+// is m[(i * 4 + j) * xi_stride + t]; output row r < rows (1 or 2) of the tiles goes to
+// y + r * ldy, columns [0, cols) (cols <= 2 * count).
+void winograd_output(const float* m, int64_t xi_stride, int count, float bias, const Act* act,
+                     float* y, int64_t ldy, int rows, int cols) {
+  const T vb = V::set1(bias);
+  for (int t0 = 0; t0 < count; t0 += kW) {
+    const uint32_t bits = tail(count - t0);
+    const bool full = bits == V::tail_bits(kW);
+    T mm[4][4];
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; ++i)
+#pragma GCC unroll 4
+      for (int j = 0; j < 4; ++j) {
+        const float* src = m + (i * 4 + j) * xi_stride + t0;
+        mm[i][j] = full ? V::load(src) : V::maskz_load(bits, src);
+      }
+    T sr[2][4];
+#pragma GCC unroll 4
+    for (int j = 0; j < 4; ++j) {
+      sr[0][j] = V::add(V::add(mm[0][j], mm[1][j]), mm[2][j]);
+      sr[1][j] = V::sub(V::sub(mm[1][j], mm[2][j]), mm[3][j]);
+    }
+    const int c0 = 2 * t0;  // first output column of this chunk
+#pragma GCC unroll 2
+    for (int r = 0; r < 2; ++r) {
+      if (r >= rows) break;
+      T y0 = V::add(V::add(V::add(sr[r][0], sr[r][1]), sr[r][2]), vb);
+      T y1 = V::add(V::sub(V::sub(sr[r][1], sr[r][2]), sr[r][3]), vb);
+      if (act != nullptr) {
+        y0 = apply_act(*act, y0);
+        y1 = apply_act(*act, y1);
+      }
+      T lo, hi;
+      V::interleave(y0, y1, &lo, &hi);
+      float* out = y + r * ldy + c0;
+      const int left = cols - c0;
+      if (left >= 2 * kW) {
+        V::store(out, lo);
+        V::store(out + kW, hi);
+      } else {
+        V::mask_store(out, tail(left), lo);
+        V::mask_store(out + kW, tail(left - kW), hi);
+      }
+      if (act != nullptr && act->kind == ActKind::kScalar)
+        act->scalar(act->ctx, out, left < 2 * kW ? left : 2 * kW);
+    }
+  }
+}
+
 // ---- elementwise -------------------------------------------------------------------------
 
 void activation(const Act& act, const float* x, float* y, int64_t n) {
@@ -514,6 +833,11 @@ const IsaKernels* get_kernels() {
     t.lanes = kW;
     t.pack_b_rows = pack_b_rows;
     t.pack_b_conv = pack_b_conv;
+    t.pack_a_conv = pack_a_conv;
+    t.winograd_input = winograd_input;
+    t.window_lanes = window_lanes;
+    t.depthwise_s1 = depthwise_s1;
+    t.winograd_output = winograd_output;
     t.gemm_panel = gemm_panel;
     t.pad_plane = pad_plane;
     t.window = window;

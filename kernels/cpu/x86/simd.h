@@ -60,12 +60,23 @@ struct V {
     I vi = _mm512_loadu_si512(idx);
     return _mm512_mask_i32gather_ps(src, static_cast<__mmask16>(bits), vi, base, 4);
   }
+  // base[idx[j]] = v[j] for the lanes whose bit is set.
+  static inline void mask_scatter(float* base, uint32_t bits, const int32_t* idx, T v) {
+    _mm512_mask_i32scatter_ps(base, static_cast<__mmask16>(bits), _mm512_loadu_si512(idx), v, 4);
+  }
   // Even and odd lanes of the 2W floats (a, b): even -> e, odd -> o.
   static inline void deinterleave(T a, T b, T* e, T* o) {
     const I ie = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
     const I io = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
     *e = _mm512_permutex2var_ps(a, ie, b);
     *o = _mm512_permutex2var_ps(a, io, b);
+  }
+  // The 2W floats a0 b0 a1 b1 ...: the first W -> lo, the rest -> hi.
+  static inline void interleave(T a, T b, T* lo, T* hi) {
+    const I il = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    const I ih = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+    *lo = _mm512_permutex2var_ps(a, il, b);
+    *hi = _mm512_permutex2var_ps(a, ih, b);
   }
   static inline float reduce_add(T v) { return _mm512_reduce_add_ps(v); }
 };
@@ -118,12 +129,24 @@ struct V {
     I vi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(idx));
     return _mm256_mask_i32gather_ps(src, base, vi, _mm256_castsi256_ps(mask_of(bits)), 4);
   }
+  static inline void mask_scatter(float* base, uint32_t bits, const int32_t* idx, T v) {
+    alignas(32) float t[8];
+    _mm256_store_ps(t, v);
+    for (int j = 0; j < 8; ++j)
+      if (bits & (1u << j)) base[idx[j]] = t[j];
+  }
   static inline void deinterleave(T a, T b, T* e, T* o) {
     // a = a0..a7, b = b0..b7 -> per 128-bit lane: even [a0 a2 b0 b2 | a4 a6 b4 b6]
     T ev = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
     T od = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1));
     *e = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(ev), _MM_SHUFFLE(3, 1, 2, 0)));
     *o = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(od), _MM_SHUFFLE(3, 1, 2, 0)));
+  }
+  static inline void interleave(T a, T b, T* lo, T* hi) {
+    T l = _mm256_unpacklo_ps(a, b);  // a0 b0 a1 b1 | a4 b4 a5 b5
+    T h = _mm256_unpackhi_ps(a, b);  // a2 b2 a3 b3 | a6 b6 a7 b7
+    *lo = _mm256_permute2f128_ps(l, h, 0x20);
+    *hi = _mm256_permute2f128_ps(l, h, 0x31);
   }
   static inline float reduce_add(T v) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
