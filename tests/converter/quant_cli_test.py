@@ -87,7 +87,7 @@ def main():
     check(tables[0] == tables[1] == tables[2], "batch 1, 32 and 7 give identical tables")
     t = json.loads(tables[0])
     check(t["format"] == "strix-calibration" and t["version"] == 1, "format and version")
-    check(t["samples"] == 40 and t["calibrator"] == "entropy", "samples 40, entropy")
+    check(t["samples"] == 40 and t["calibrator"] == "mse", "samples 40, mse (the default)")
     data_sha = hashlib.sha256(open(j("calib.npy"), "rb").read()).hexdigest()
     check(t["dataset_hash"] == data_sha, "dataset_hash is the npy file's sha256")
     # Conv + Relu fuse into one node writing "r"; every tensor an INT8 node reads or writes.
@@ -107,7 +107,7 @@ def main():
     rc, out = run([a.strixc, "inspect", j("m8.strix"), "--json"])
     meta = json.loads(out) if rc == 0 else {}
     text = json.dumps(meta)
-    check(data_sha in text and "entropy" in text, "model metadata records calibrator and data")
+    check(data_sha in text and "mse" in text, "model metadata records calibrator and data")
 
     # INT8 vs FP32 on fresh data: within a few steps of y's scale.
     xin = np.random.default_rng(11).uniform(-1.0, 1.5, (1, 3, 7, 9)).astype(np.float32)

@@ -28,10 +28,10 @@ struct ConvertOptions {
   bool quiet = false;
   int opt_level = 2;  // -O0 none, -O1 removal and folding, -O2 + fused activations
   // INT8 (converter/quant/); `strixc calibrate` uses these too, with `output` the table.
-  std::string calib_data;              // data spec (converter/data/dataset.h)
-  std::string calib_table;             // table from `strixc calibrate`
-  std::string calibrator = "entropy";  // entropy | minmax | percentile | mse
-  int64_t calib_samples = 500;         // the first N items; 0 = all
+  std::string calib_data;          // data spec (converter/data/dataset.h)
+  std::string calib_table;         // table from `strixc calibrate`
+  std::string calibrator = "mse";  // mse | entropy | minmax | percentile
+  int64_t calib_samples = 500;     // the first N items; 0 = all
   int calib_batch = 8;
   bool calib_reference_kernels = false;  // calibrate with the plain reference kernels
   double percentile = 99.99;

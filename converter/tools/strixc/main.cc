@@ -3,8 +3,9 @@
 //   strixc convert IN.onnx -o OUT.strix [--precision fp32|fp16] [--input-shape NAME=1x3x224x224]
 //          [--task classify|detect|denoise|segment|generic] [--labels FILE] [--mean a,b,c]
 //          [--std a,b,c] [--color rgb|bgr] [--resize stretch|letterbox] [-O0|-O1|-O2]
-//          [--precision int8 --calib-data SPEC | --calib-table FILE] [--calibrator entropy|minmax|
-//          percentile|mse] [--calib-samples N] [--calib-batch N] [--percentile P] [-v]
+//          [--precision int8 --calib-data SPEC | --calib-table FILE] [--calibrator
+//          mse|entropy|minmax| percentile] [--calib-samples N] [--calib-batch N] [--percentile P]
+//          [-v]
 //          [--precision best --val-data SPEC [--accuracy-budget PT] [--min-sqnr DB]
 //          [--val-samples N] [--best-float fp32|fp16] [--no-speed-check]]
 //   strixc calibrate IN.onnx --calib-data SPEC -o table.json [contract flags as convert]
