@@ -195,6 +195,23 @@ class Builder {
     return a;
   }
 
+  // What every kernel factory gets for node `n` (inputs and outputs are the caller's).
+  kernels::PrepareArgs base_args(const ModelImpl& m, const fb::Node* node, int n) const {
+    kernels::PrepareArgs args;
+    args.node = node;
+    args.node_label = "model '" + m.origin + "': " + node_label(node, n);
+    args.custom_ops = options_.custom_ops;
+    args.threads = e_.threads;
+    return args;
+  }
+
+  static NodeReport base_report(const fb::Node* node) {
+    NodeReport report;
+    report.name = node->name() ? node->name()->str() : std::string();
+    report.op = fb::EnumNameOpType(node->op());
+    return report;
+  }
+
   Status prepare_nodes(const ModelImpl& m) {
     const auto* nodes = m.graph->nodes();
     e_.nodes.resize(nodes->size());
@@ -216,20 +233,14 @@ class Builder {
         cn.kernel = std::make_unique<FusedAwayKernel>();
         cn.skip = true;
         cn.on_device = e_.nodes[fused_into[n]].on_device;
-        NodeReport report;
-        report.name = node->name() ? node->name()->str() : std::string();
-        report.op = fb::EnumNameOpType(node->op());
+        NodeReport report = base_report(node);
         report.backend = e_.report.nodes[fused_into[n]].backend;
         report.kernel = "fused into '" + e_.report.nodes[fused_into[n]].name + "'";
         e_.report.nodes.push_back(std::move(report));
         continue;
       }
       if (try_residual_fusion(m, static_cast<int>(n), producer, readers, &fused_into)) continue;
-      kernels::PrepareArgs args;
-      args.node = node;
-      args.node_label = "model '" + m.origin + "': " + node_label(node, static_cast<int>(n));
-      args.custom_ops = options_.custom_ops;
-      args.threads = e_.threads;
+      kernels::PrepareArgs args = base_args(m, node, static_cast<int>(n));
       if (node->inputs()) {
         for (int t : *node->inputs()) {
           cn.inputs.push_back(t);
@@ -243,9 +254,7 @@ class Builder {
       std::vector<DType> stored_dtypes;
       for (const kernels::KTensor* o : args.outputs) stored_dtypes.push_back(o->dtype);
 
-      NodeReport report;
-      report.name = node->name() ? node->name()->str() : std::string();
-      report.op = fb::EnumNameOpType(node->op());
+      NodeReport report = base_report(node);
       const kernels::Backend* chosen = nullptr;
       Status last_error;
       for (const auto& backend : e_.backends) {
@@ -305,12 +314,8 @@ class Builder {
     const fb::Node* conv = m.graph->nodes()->Get(n);
     const fb::Node* add = m.graph->nodes()->Get(a);
     int out = add->outputs()->Get(0);
-    kernels::PrepareArgs args;
-    args.node = conv;
-    args.node_label =
-        "model '" + m.origin + "': " + node_label(conv, n) + " + " + node_label(add, a);
-    args.custom_ops = options_.custom_ops;
-    args.threads = e_.threads;
+    kernels::PrepareArgs args = base_args(m, conv, n);
+    args.node_label += " + " + node_label(add, a);
     std::vector<int> inputs;
     for (int t : *conv->inputs()) inputs.push_back(t);
     inputs.resize(3, -1);
@@ -324,15 +329,13 @@ class Builder {
     const kernels::Backend& backend = *e_.backends.front();
     if (!backend.supports(args)) return false;
     Result<std::unique_ptr<kernels::Kernel>> k = backend.prepare(args);
-    if (!k.ok() || e_.tensors[out].dtype != saved.dtype) {
+    bool usable = k.ok() && e_.tensors[out].dtype == saved.dtype;
+    for (int d = 0; usable && d < e_.tensors[out].shape.rank(); ++d)
+      usable = e_.tensors[out].shape[d] >= 0;
+    if (!usable) {
       e_.tensors[out] = saved;  // compiled separately instead
       return false;
     }
-    for (int d = 0; d < e_.tensors[out].shape.rank(); ++d)
-      if (e_.tensors[out].shape[d] < 0) {
-        e_.tensors[out] = saved;
-        return false;
-      }
     CompiledNode& cn = e_.nodes[n];
     cn.kernel = std::move(k).value();
     cn.inputs = inputs;
@@ -341,8 +344,7 @@ class Builder {
     // The conv's own output is never materialized; it takes the Add's shape for reports.
     e_.tensors[conv->outputs()->Get(0)].shape = e_.tensors[out].shape;
     (*fused_into)[a] = n;
-    NodeReport report;
-    report.name = conv->name() ? conv->name()->str() : std::string();
+    NodeReport report = base_report(conv);
     report.op = "Conv2D+Add";
     report.backend = backend.name();
     report.kernel = cn.kernel->name;
