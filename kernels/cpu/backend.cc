@@ -5,8 +5,12 @@
 // node. INT8 Conv2D, FullyConnected, Add, MaxPool, GlobalAveragePool and Quantize go to the INT8
 // kernels (isa_int8.h: AVX-512 VNNI or AVX2, NEON with or without sdot). On a CPU or build without
 // a SIMD kernel set (or with STRIX_CPU_ISA=scalar) it supports nothing.
+// Residual fusion (Conv2D + Add, PrepareArgs::fused_residual): the f32 group-1 conv kernels
+// (conv.cc) add the residual in their epilogue; INT8, f16-stored and depthwise convs return
+// kUnsupported, and the Engine compiles the conv and the Add separately.
 #include "kernels/backend.h"
 #include "kernels/cpu/common.h"
+#include "kernels/cpu/concat.h"
 #include "kernels/cpu/int8_common.h"
 #include "kernels/f16_adapter.h"
 
@@ -34,6 +38,7 @@ Factory factory_of(fb::OpType op) {
     case fb::OpType::Sub:
     case fb::OpType::Mul:
     case fb::OpType::Div: return make_binary;
+    case fb::OpType::Concat: return make_concat;
     default: return nullptr;
   }
 }
@@ -63,6 +68,7 @@ class OptimizedBackend : public Backend {
   OptimizedBackend() : isa_(isa_kernels(selected_isa())), int8_(isa_int8_kernels(selected_isa())) {}
   const char* name() const override { return "cpu"; }
   bool is_cpu() const override { return true; }
+  bool fuses_residual_add() const override { return isa_ != nullptr; }
 
   bool supports(const PrepareArgs& args) const override {
     if (int8_ != nullptr && int8_factory_of(args) != nullptr) return true;
@@ -77,9 +83,18 @@ class OptimizedBackend : public Backend {
   }
 
   Result<std::unique_ptr<Kernel>> prepare(const PrepareArgs& args) const override {
+    if (args.fused_residual) {
+      if (isa_ == nullptr || args.node->op() != fb::OpType::Conv2D)
+        return unsupported(args, "residual fusion not covered");
+      if ((int8_ != nullptr && int8_factory_of(args) != nullptr) || has_f16(args))
+        return unsupported(args, "residual fusion of an INT8 or f16-stored convolution");
+    }
     if (Int8Factory f8 = int8_ ? int8_factory_of(args) : nullptr) return f8(args, *int8_);
     Factory f = isa_ ? factory_of(args.node->op()) : nullptr;
     if (f == nullptr) return unsupported(args, "op not covered");
+    // Concat copies bytes: the reference's byte copy beats converting f16 storage to f32.
+    if (args.node->op() == fb::OpType::Concat && has_f16(args))
+      return unsupported(args, "f16 concat (the reference copies the bytes)");
     if (has_f16(args))
       return prepare_with_f16_storage(args,
                                       [f, this](const PrepareArgs& a) { return f(a, *isa_); });

@@ -11,24 +11,25 @@
 //   A panel (mr rows x kc, in L1) runs the micro-kernel over every packed B panel. A (the
 //   weights, the largest operand of late layers) is thus streamed from memory once per
 //   group, with the most arithmetic per byte. W is packed K block by K block so that each
-//   block is one contiguous stream. The epilogue (bias, activation) is fused into the last K
-//   block's stores.
+//   block is one contiguous stream. The epilogue (bias, residual, activation) is fused into the
+//   last K block's stores.
 //   Stride 2 with kw >= 5: the input is first de-interleaved (even columns, then odd ones) so
 //   that the implicit im2col reads contiguous runs instead of gathers (ConvGeom::half).
 //   Tasks: (image, N group, M chunk); M is split only when there are too few groups.
-// group == C == M (depthwise, multiplier 1), kernel <= 8x8, stride_w 1 or 2, no dilation:
-//   small output planes (kLanesMaxPositions): channels on the vector lanes, lanes channels
-//   at a time (isa.window_lanes). Larger planes, per (image, channel) plane: stride 1
-//   straight from the input (isa.depthwise_s1, masked loads at the edges); stride 2: the
-//   padded plane is built in per-thread scratch (de-interleaved) and a vector sliding window
-//   computes bias + sum + act.
+// group == C == M (depthwise, multiplier 1): conv_depthwise.cc.
 // Anything else (other groups, dilated depthwise, huge kernels): kUnsupported.
+// Residual fusion (PrepareArgs::fused_residual: y = act(conv + bias + residual)): the group-1
+// paths add the residual in their epilogue, before the activation; depthwise convs and
+// residuals whose shape differs from the output's return kUnsupported (two nodes instead).
 #include <algorithm>
 
 #include "kernels/cpu/common.h"
+#include "kernels/cpu/conv_depthwise.h"
 #include "kernels/cpu/conv_rows.h"
+#include "kernels/cpu/conv_stem.h"
 #include "kernels/cpu/conv_winograd.h"
 #include "kernels/cpu/ref/conv.h"
+#include "kernels/cpu/ref/layer_util.h"
 
 namespace strix::kernels::cpu {
 namespace {
@@ -44,6 +45,7 @@ class ConvGemmKernel : public Kernel {
   void eval(const EvalArgs& args) const override {
     const auto* x = static_cast<const float*>(args.inputs[0]);
     auto* y = static_cast<float*>(args.outputs[0]);
+    const auto* res = residual_ ? static_cast<const float*>(args.inputs[3]) : nullptr;
     auto* scratch = static_cast<float*>(args.scratch);
     int64_t in_image = in_image_;
     if (geom_.half > 0) {
@@ -63,14 +65,17 @@ class ConvGemmKernel : public Kernel {
       const int64_t mc = task % m_chunks_;
       const int64_t ng = (task / m_chunks_) % n_groups_;
       const int64_t b = task / (m_chunks_ * n_groups_);
-      run_tile(x + b * in_image, y + b * out_image_, ng, mc, scratch + thread * scratch_floats_);
+      run_tile(x + b * in_image, y + b * out_image_, res ? res + b * out_image_ : nullptr, ng, mc,
+               scratch + thread * scratch_floats_);
     });
   }
 
   // One task: the N panels of group ng and the M panels of chunk mc. Per K block, the
   // group's B panels are packed once (<= kGroupPanels x kc x nr floats, L2), then each A
   // panel (L1) runs over all of them: the weights are read from memory once per group.
-  void run_tile(const float* x, float* y, int64_t ng, int64_t mc, float* bpanels) const {
+  // res: this image's residual (laid out like y) or null.
+  void run_tile(const float* x, float* y, const float* res, int64_t ng, int64_t mc,
+                float* bpanels) const {
     int64_t mp_begin, mp_end, np_begin, np_end;
     split_range(m_panels_, m_chunks_, mc, &mp_begin, &mp_end);
     split_range(n_panels_, n_groups_, ng, &np_begin, &np_end);
@@ -95,6 +100,8 @@ class ConvGemmKernel : public Kernel {
       g.a_panel_stride = static_cast<int64_t>(kc) * isa_->mr;
       g.first = k0 == 0;
       g.act = k0 + kc == k_ ? act_.epilogue() : nullptr;
+      g.residual = res != nullptr && k0 + kc == k_ ? res + np_begin * nr : nullptr;
+      g.ldr = n_;
       g.p0 = mp_begin;
       g.p1 = mp_end;
       g.b = bpanels;
@@ -111,6 +118,7 @@ class ConvGemmKernel : public Kernel {
   ConvGeom geom_;
   FusedAct act_;
   bool has_bias_ = false;
+  bool residual_ = false;  // inputs[3] is added before the activation (fused_residual)
   bool direct_rows_ = false;
   AlignedFloats packed_, bias_;
   std::vector<int32_t> rows_;  // GEMM row panels of M
@@ -120,189 +128,6 @@ class ConvGemmKernel : public Kernel {
   int64_t n_panels_ = 0, n_groups_ = 1, m_panels_ = 0, m_chunks_ = 1;
   int64_t scratch_floats_ = 0;
 };
-
-class DepthwiseKernel : public Kernel {
- public:
-  void eval(const EvalArgs& args) const override {
-    const auto* x = static_cast<const float*>(args.inputs[0]);
-    auto* y = static_cast<float*>(args.outputs[0]);
-    auto* scratch = static_cast<float*>(args.scratch);
-    const int64_t in_plane = p_.h * p_.w, out_plane = p_.oh * p_.ow, taps = p_.kh * p_.kw;
-    parallel_for(args.pool, p_.n * p_.c, [&](int64_t plane, int thread) {
-      const int64_t c = plane % p_.c;
-      if (direct_) {
-        isa_->depthwise_s1(direct_geom_, x + plane * in_plane, weights_ + c * taps,
-                           has_bias_ ? bias_[c] : 0.f, act_.epilogue(), y + plane * out_plane,
-                           zeros_.data);
-        return;
-      }
-      float* buf = scratch + thread * scratch_floats_;
-      isa_->pad_plane(x + plane * in_plane, static_cast<int32_t>(p_.h), static_cast<int32_t>(p_.w),
-                      static_cast<int32_t>(p_.pad_top), static_cast<int32_t>(p_.pad_left), rows_,
-                      geom_.sw, geom_.pw, geom_.half, 0.f, buf);
-      isa_->window(geom_, WindowOp::kWeighted, buf, weights_ + c * taps, has_bias_ ? bias_[c] : 0.f,
-                   nullptr, act_.epilogue(), y + plane * out_plane);
-    });
-  }
-
-  const IsaKernels* isa_ = nullptr;
-  ref::Conv2DParams p_;
-  WindowGeom geom_;
-  // Stride 1: isa.depthwise_s1 straight from the input (no padded copy), zero rows from zeros_.
-  bool direct_ = false;
-  ConvGeom direct_geom_;
-  AlignedFloats zeros_;
-  FusedAct act_;
-  const float* weights_ = nullptr;  // the model's [C, 1, kh, kw], used in place
-  const float* bias_ = nullptr;
-  bool has_bias_ = false;
-  int32_t rows_ = 0;
-  int64_t scratch_floats_ = 0;
-};
-
-// Depthwise on small planes: `lanes` channels at a time, one per vector lane
-// (isa.window_lanes); weights reordered at prepare to [block][taps][lanes].
-class DepthwiseLanesKernel : public Kernel {
- public:
-  void eval(const EvalArgs& args) const override {
-    const auto* x = static_cast<const float*>(args.inputs[0]);
-    auto* y = static_cast<float*>(args.outputs[0]);
-    auto* scratch = static_cast<float*>(args.scratch);
-    const int64_t lanes = isa_->lanes, in_plane = p_.h * p_.w, out_plane = p_.oh * p_.ow;
-    const int64_t taps = p_.kh * p_.kw;
-    parallel_for(args.pool, p_.n * blocks_, [&](int64_t task, int thread) {
-      const int64_t b = task / blocks_, blk = task % blocks_;
-      const int64_t c0 = blk * lanes;
-      const int nch = static_cast<int>(std::min(lanes, p_.c - c0));
-      isa_->window_lanes(geom_, WindowOp::kWeighted, x + (b * p_.c + c0) * in_plane, in_plane, nch,
-                         weights_.data + blk * taps * lanes, bias_.data + blk * lanes,
-                         act_.epilogue(), y + (b * p_.c + c0) * out_plane, out_plane,
-                         scratch + thread * scratch_floats_);
-    });
-  }
-
-  const IsaKernels* isa_ = nullptr;
-  ref::Conv2DParams p_;
-  ConvGeom geom_;
-  FusedAct act_;
-  AlignedFloats weights_, bias_;
-  int64_t blocks_ = 0, scratch_floats_ = 0;
-};
-
-// Padded-plane geometry shared with pooling: rows and row stride for a window of the given
-// output size, laid out as IsaKernels::window expects.
-void plan_window(const IsaKernels& isa, int64_t oh, int64_t ow, int64_t kh, int64_t kw, int64_t sh,
-                 int64_t sw, WindowGeom* g, int32_t* rows, int64_t* floats) {
-  const int64_t lanes = isa.lanes;
-  const int64_t ow_up = ceil_div(ow, lanes) * lanes;
-  g->kh = static_cast<int32_t>(kh);
-  g->kw = static_cast<int32_t>(kw);
-  g->sh = static_cast<int32_t>(sh);
-  g->sw = static_cast<int32_t>(sw);
-  g->oh = static_cast<int32_t>(oh);
-  g->ow = static_cast<int32_t>(ow);
-  if (sw == 1) {
-    g->half = 0;
-    g->pw = ceil_div(ow_up + kw - 1, lanes) * lanes;
-  } else {
-    g->half = ceil_div(ow_up + (kw - 1) / 2 + 1, lanes) * lanes;
-    g->pw = 2 * g->half;
-  }
-  *rows = static_cast<int32_t>((oh - 1) * sh + kh);
-  *floats = static_cast<int64_t>(align64(static_cast<size_t>(*rows * g->pw) * sizeof(float)) /
-                                 sizeof(float));
-}
-
-// Output planes up to this size (7x7; twice that for strided 5x5 and larger kernels) run
-// channels-on-lanes: a plane-at-a-time kernel leaves most lanes idle there; on larger planes
-// the lanes kernel's gathers and scatters cost more than the plane kernels (measured).
-constexpr int64_t kLanesMaxPositions = 98;
-
-Result<std::unique_ptr<Kernel>> make_depthwise_lanes(const PrepareArgs& args, const IsaKernels& isa,
-                                                     const ref::Conv2DParams& p,
-                                                     const ref::ActivationParams& act) {
-  auto k = std::make_unique<DepthwiseLanesKernel>();
-  k->isa_ = &isa;
-  k->p_ = p;
-  k->act_.init(act);
-  const int64_t lanes = isa.lanes, taps = p.kh * p.kw;
-  k->blocks_ = ceil_div(p.c, lanes);
-  if (!k->weights_.allocate(static_cast<size_t>(k->blocks_ * taps * lanes)) ||
-      !k->bias_.allocate(static_cast<size_t>(k->blocks_ * lanes)))
-    return node_error(args, StatusCode::kOutOfMemory, "cannot allocate packed weights");
-  const auto* w = static_cast<const float*>(args.inputs[1]->constant);
-  for (int64_t c = 0; c < p.c; ++c)
-    for (int64_t t = 0; t < taps; ++t)
-      k->weights_.data[((c / lanes) * taps + t) * lanes + c % lanes] = w[c * taps + t];
-  if (args.inputs.size() > 2 && args.inputs[2] != nullptr)
-    std::copy_n(static_cast<const float*>(args.inputs[2]->constant), p.c, k->bias_.data);
-  k->packed_bytes = k->weights_.bytes() + k->bias_.bytes();
-  ConvGeom& g = k->geom_;
-  g.c = static_cast<int32_t>(p.c);
-  g.h = static_cast<int32_t>(p.h);
-  g.w = static_cast<int32_t>(p.w);
-  g.kh = static_cast<int32_t>(p.kh);
-  g.kw = static_cast<int32_t>(p.kw);
-  g.sh = static_cast<int32_t>(p.stride_h);
-  g.sw = static_cast<int32_t>(p.stride_w);
-  g.pt = static_cast<int32_t>(p.pad_top);
-  g.pl = static_cast<int32_t>(p.pad_left);
-  g.oh = static_cast<int32_t>(p.oh);
-  g.ow = static_cast<int32_t>(p.ow);
-  const int64_t padded = ((p.oh - 1) * p.stride_h + p.kh) * ((p.ow - 1) * p.stride_w + p.kw);
-  k->scratch_floats_ = static_cast<int64_t>(
-      align64(static_cast<size_t>(padded * lanes) * sizeof(float)) / sizeof(float));
-  k->scratch_bytes = static_cast<size_t>(k->scratch_floats_) * sizeof(float) *
-                     static_cast<size_t>(std::max(1, args.threads));
-  k->name = std::string("conv2d_depthwise_lanes") + std::to_string(p.kh) + "x" +
-            std::to_string(p.kw) + "s" + std::to_string(p.stride_h) + "x" +
-            std::to_string(p.stride_w) + "_f32_" + isa_name(isa.isa);
-  return std::unique_ptr<Kernel>(std::move(k));
-}
-
-Result<std::unique_ptr<Kernel>> make_depthwise(const PrepareArgs& args, const IsaKernels& isa,
-                                               const ref::Conv2DParams& p,
-                                               const ref::ActivationParams& act) {
-  if (p.dilation_h != 1 || p.dilation_w != 1) return unsupported(args, "dilated depthwise conv");
-  if (p.kh > 8 || p.kw > 8) return unsupported(args, "depthwise kernel larger than 8x8");
-  if (p.stride_w > 2) return unsupported(args, "depthwise stride_w > 2");
-  const bool s1 = p.stride_h == 1 && p.stride_w == 1;
-  // (window_lanes gathers and scatters with 32-bit plane offsets.)
-  if (p.oh * p.ow <= (p.kh * p.kw >= 25 && !s1 ? 2 * kLanesMaxPositions : kLanesMaxPositions) &&
-      p.h * p.w * isa.lanes <= INT32_MAX)
-    return make_depthwise_lanes(args, isa, p, act);
-  auto k = std::make_unique<DepthwiseKernel>();
-  k->isa_ = &isa;
-  k->p_ = p;
-  k->act_.init(act);
-  k->weights_ = static_cast<const float*>(args.inputs[1]->constant);
-  k->has_bias_ = args.inputs.size() > 2 && args.inputs[2] != nullptr;
-  if (k->has_bias_) k->bias_ = static_cast<const float*>(args.inputs[2]->constant);
-  plan_window(isa, p.oh, p.ow, p.kh, p.kw, p.stride_h, p.stride_w, &k->geom_, &k->rows_,
-              &k->scratch_floats_);
-  if (p.stride_h == 1 && p.stride_w == 1) {
-    k->direct_ = true;
-    ConvGeom& g = k->direct_geom_;
-    g.c = static_cast<int32_t>(p.c);
-    g.h = static_cast<int32_t>(p.h);
-    g.w = static_cast<int32_t>(p.w);
-    g.kh = static_cast<int32_t>(p.kh);
-    g.kw = static_cast<int32_t>(p.kw);
-    g.pt = static_cast<int32_t>(p.pad_top);
-    g.pl = static_cast<int32_t>(p.pad_left);
-    g.oh = static_cast<int32_t>(p.oh);
-    g.ow = static_cast<int32_t>(p.ow);
-    if (!k->zeros_.allocate(static_cast<size_t>(p.w)))
-      return node_error(args, StatusCode::kOutOfMemory, "cannot allocate the zero row");
-    k->scratch_floats_ = 0;
-  }
-  k->scratch_bytes = static_cast<size_t>(k->scratch_floats_) * sizeof(float) *
-                     static_cast<size_t>(std::max(1, args.threads));
-  k->name = std::string("conv2d_depthwise") + std::to_string(p.kh) + "x" + std::to_string(p.kw) +
-            "s" + std::to_string(p.stride_h) + "x" + std::to_string(p.stride_w) + "_f32_" +
-            isa_name(isa.isa);
-  return std::unique_ptr<Kernel>(std::move(k));
-}
 
 Result<std::unique_ptr<Kernel>> make_conv_gemm(const PrepareArgs& args, const IsaKernels& isa,
                                                const ref::Conv2DParams& p,
@@ -315,6 +140,7 @@ Result<std::unique_ptr<Kernel>> make_conv_gemm(const PrepareArgs& args, const Is
   k->isa_ = &isa;
   k->p_ = p;
   k->act_.init(act);
+  k->residual_ = args.fused_residual;
   k->k_ = p.c * p.kh * p.kw;
   k->n_ = p.oh * p.ow;
   const int64_t k_blocks = ceil_div(k->k_, kKc);
@@ -379,30 +205,47 @@ Result<std::unique_ptr<Kernel>> make_conv_gemm(const PrepareArgs& args, const Is
       align64(static_cast<size_t>(group_panels * k->kc_ * isa.nr) * sizeof(float)) / sizeof(float));
   k->scratch_bytes =
       static_cast<size_t>(k->scratch_floats_ * threads + p.n * k->deint_image_) * sizeof(float);
-  k->name = std::string(k->direct_rows_ ? "conv2d_1x1_gemm_f32_" : "conv2d_gemm_f32_") +
-            isa_name(isa.isa);
+  k->name = std::string(k->direct_rows_ ? "conv2d_1x1_gemm_" : "conv2d_gemm_") +
+            (k->residual_ ? "add_f32_" : "f32_") + isa_name(isa.isa);
   return std::unique_ptr<Kernel>(std::move(k));
 }
 
 }  // namespace
 
-// Shared with pool.cc.
-void plan_window_geometry(const IsaKernels& isa, int64_t oh, int64_t ow, int64_t kh, int64_t kw,
-                          int64_t sh, int64_t sw, WindowGeom* g, int32_t* rows, int64_t* floats) {
-  plan_window(isa, oh, ow, kh, kw, sh, sw, g, rows, floats);
-}
-
 Result<std::unique_ptr<Kernel>> make_conv2d(const PrepareArgs& args, const IsaKernels& isa) {
+  // A residual fusion is validated as the plain conv (inputs[3], the residual, set aside).
+  PrepareArgs plain_args;
+  const PrepareArgs* plain = &args;
+  if (args.fused_residual) {
+    if (args.inputs.size() != 4 || args.inputs[3] == nullptr)
+      return node_error(args, StatusCode::kInternal, "residual fusion without a residual");
+    plain_args = args;
+    plain_args.inputs.resize(3);
+    while (!plain_args.inputs.empty() && plain_args.inputs.back() == nullptr)
+      plain_args.inputs.pop_back();
+    plain_args.fused_residual = false;
+    plain = &plain_args;
+  }
   // Validation, messages and the output shape: exactly the reference's.
-  Result<std::unique_ptr<Kernel>> reference = ref::make_conv2d(args);
+  Result<std::unique_ptr<Kernel>> reference = ref::make_conv2d(*plain);
   if (!reference.ok()) return reference.status();
   if (args.inputs[0]->dtype != DType::kF32) return unsupported(args, "not f32");
   const fb::Conv2DOptions* o = args.node->options_as_Conv2DOptions();
   ref::Conv2DParams p;
   STRIX_RETURN_IF_ERROR(
-      ref::conv2d_params(args, o, args.inputs[0]->shape, args.inputs[1]->shape, &p));
+      ref::conv2d_params(*plain, o, args.inputs[0]->shape, args.inputs[1]->shape, &p));
   ref::ActivationParams act = ref::activation_params(o ? o->activation() : nullptr);
+  if (args.fused_residual) {
+    const KTensor& r = *args.inputs[3];
+    if (r.dtype != DType::kF32 || r.shape != args.outputs[0]->shape)
+      return unsupported(args, "residual shape or type differs from the output's");
+    if (p.group != 1) return unsupported(args, "residual fusion of a grouped convolution");
+    // The Add's activation; an invalid one is reported when the Add is compiled alone.
+    if (!ref::fused_activation(args, args.residual_activation, &act).ok())
+      return unsupported(args, "invalid activation after the residual");
+  }
   if (p.group == 1) {
+    if (!args.fused_residual && conv_stem_applies(isa, p)) return make_conv_stem(args, isa, p, act);
     if (winograd_wins(p)) return make_conv_winograd(args, isa, p, act);
     if (conv_rows_wins(isa, p.m, p.oh * p.ow, p.c * p.kh * p.kw))
       return make_conv_rows(args, isa, p, act);

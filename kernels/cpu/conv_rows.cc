@@ -8,7 +8,9 @@
 // positions in all) form one task's rows, so that the weights stream from memory once per
 // group: each weight panel runs over every packed A panel (in L2) while the next weight panel
 // is prefetched. Bias (per channel: a column bias here) and the activation are fused into the
-// last K block's stores. Y^T lands in per-thread scratch and is transposed into NCHW.
+// last K block's stores. Y^T lands in per-thread scratch and is transposed into NCHW. With a
+// fused residual (PrepareArgs::fused_residual) the transpose adds it, and the activation runs
+// on the transposed channels (still in L1/L2) instead of in the GEMM epilogue.
 // Tasks: (image group, chunk of weight panels); channels are split only when groups alone
 // would leave threads idle or unevenly loaded.
 #include "kernels/cpu/conv_rows.h"
@@ -28,18 +30,19 @@ class ConvRowsKernel : public Kernel {
   void eval(const EvalArgs& args) const override {
     const auto* x = static_cast<const float*>(args.inputs[0]);
     auto* y = static_cast<float*>(args.outputs[0]);
+    const auto* res = residual_ ? static_cast<const float*>(args.inputs[3]) : nullptr;
     auto* scratch = static_cast<float*>(args.scratch);
     const int64_t groups = ceil_div(p_.n, group_images_);
     parallel_for(args.pool, groups * m_chunks_, [&](int64_t task, int thread) {
       const int64_t b0 = (task / m_chunks_) * group_images_, mc = task % m_chunks_;
-      run_tile(x, y, b0, std::min(p_.n, b0 + group_images_), mc,
+      run_tile(x, y, res, b0, std::min(p_.n, b0 + group_images_), mc,
                scratch + thread * scratch_floats_);
     });
   }
 
   // Images [b0, b1) (their positions are consecutive GEMM rows) and the weight panels of
-  // chunk mc.
-  void run_tile(const float* x, float* y, int64_t b0, int64_t b1, int64_t mc,
+  // chunk mc. res: the residual (laid out like y) or null.
+  void run_tile(const float* x, float* y, const float* res, int64_t b0, int64_t b1, int64_t mc,
                 float* scratch) const {
     const int nr = isa_->nr, mr = isa_->mr;
     int64_t mp_begin, mp_end;
@@ -60,7 +63,7 @@ class ConvRowsKernel : public Kernel {
       g.a = apanels;
       g.a_panel_stride = static_cast<int64_t>(kc) * mr;
       g.first = k0 == 0;
-      g.act = k0 + kc == k_ ? act_.epilogue() : nullptr;
+      g.act = k0 + kc == k_ && res == nullptr ? act_.epilogue() : nullptr;
       // The K block's weight panels are contiguous ([K block][panel][kc][nr]); each panel
       // runs over every A panel (in L2) while the next one is prefetched.
       const float* block = packed_.data + k0 * m_panels_ * nr;
@@ -95,14 +98,28 @@ class ConvRowsKernel : public Kernel {
     for (int64_t b = b0; b < b1; ++b) {
       const float* ytb = yt + (b - b0) * n_ * m_;
       float* yb = y + b * out_image_;
+      if (res == nullptr) {
+        for (int64_t n0 = 0; n0 < n_; n0 += kB) {
+          const int64_t n1 = std::min(n_, n0 + kB);
+          for (int64_t m0 = m_begin; m0 < m_end; m0 += kB) {
+            const int64_t m1 = std::min(m_end, m0 + kB);
+            for (int64_t m = m0; m < m1; ++m)
+              for (int64_t n = n0; n < n1; ++n) yb[m * n_ + n] = ytb[n * m_ + m];
+          }
+        }
+        continue;
+      }
+      const float* rb = res + b * out_image_;
       for (int64_t n0 = 0; n0 < n_; n0 += kB) {
         const int64_t n1 = std::min(n_, n0 + kB);
         for (int64_t m0 = m_begin; m0 < m_end; m0 += kB) {
           const int64_t m1 = std::min(m_end, m0 + kB);
           for (int64_t m = m0; m < m1; ++m)
-            for (int64_t n = n0; n < n1; ++n) yb[m * n_ + n] = ytb[n * m_ + m];
+            for (int64_t n = n0; n < n1; ++n) yb[m * n_ + n] = ytb[n * m_ + m] + rb[m * n_ + n];
         }
       }
+      if (const Act* act = act_.epilogue())
+        isa_->activation(*act, yb + m_begin * n_, yb + m_begin * n_, (m_end - m_begin) * n_);
     }
   }
 
@@ -111,6 +128,7 @@ class ConvRowsKernel : public Kernel {
   ConvGeom geom_;
   FusedAct act_;
   bool has_bias_ = false;
+  bool residual_ = false;  // inputs[3] is added before the activation (fused_residual)
   AlignedFloats packed_, bias_;
   // Row panels of group_images_ images' positions: image i's panels are one image's split
   // (split_panels(n_, mr)) offset by i * n_, so no panel spans two images.
@@ -145,6 +163,7 @@ Result<std::unique_ptr<Kernel>> make_conv_rows(const PrepareArgs& args, const Is
   k->isa_ = &isa;
   k->p_ = p;
   k->act_.init(act);
+  k->residual_ = args.fused_residual;
   k->m_ = p.m;
   k->k_ = p.c * p.kh * p.kw;
   k->n_ = p.oh * p.ow;
@@ -222,7 +241,8 @@ Result<std::unique_ptr<Kernel>> make_conv_rows(const PrepareArgs& args, const Is
   k->a_floats_ = aligned(k->group_images_ * k->n_panels_ * mr * k->kc_);
   k->scratch_floats_ = k->a_floats_ + aligned(k->group_images_ * k->n_ * p.m);
   k->scratch_bytes = static_cast<size_t>(k->scratch_floats_) * sizeof(float) * threads;
-  k->name = std::string("conv2d_rows_gemm_f32_") + isa_name(isa.isa);
+  k->name = std::string(k->residual_ ? "conv2d_rows_gemm_add_f32_" : "conv2d_rows_gemm_f32_") +
+            isa_name(isa.isa);
   return std::unique_ptr<Kernel>(std::move(k));
 }
 

@@ -11,7 +11,8 @@
 //      per-thread scratch, then isa.winograd_input per tile row -> V [16][C][tb]
 //   2. the 16 GEMMs (tasks: e), U_e packed at prepare as GEMM A panels, V_e packed as B
 //      panels into per-thread scratch -> M [16][M][tb]
-//   3. output: per output channel, isa.winograd_output per tile row (bias, act) -> Y.
+//   3. output: per output channel, isa.winograd_output per tile row (bias, the fused residual
+//      of PrepareArgs::fused_residual if any, act) -> Y.
 #include "kernels/cpu/conv_winograd.h"
 
 #include <algorithm>
@@ -28,6 +29,7 @@ class WinogradKernel : public Kernel {
   void eval(const EvalArgs& args) const override {
     const auto* x = static_cast<const float*>(args.inputs[0]);
     auto* y = static_cast<float*>(args.outputs[0]);
+    const auto* res = residual_ ? static_cast<const float*>(args.inputs[3]) : nullptr;
     auto* scratch = static_cast<float*>(args.scratch);
     float* v = scratch;
     float* mprod = v + v_floats_;
@@ -35,6 +37,7 @@ class WinogradKernel : public Kernel {
     for (int64_t b = 0; b < p_.n; ++b) {
       const float* xb = x + b * p_.c * p_.h * p_.w;
       float* yb = y + b * p_.m * p_.oh * p_.ow;
+      const float* rb = res ? res + b * p_.m * p_.oh * p_.ow : nullptr;
       for (int64_t blk = 0; blk < blocks_; ++blk) {
         const int64_t t0 = blk * tb_, t1 = std::min(tiles_, t0 + tb_);
         parallel_for(args.pool, c_chunks_, [&](int64_t chunk, int thread) {
@@ -48,7 +51,7 @@ class WinogradKernel : public Kernel {
         parallel_for(args.pool, m_chunks_, [&](int64_t chunk, int) {
           int64_t m0, m1;
           split_range(p_.m, m_chunks_, chunk, &m0, &m1);
-          output_tiles(mprod, m0, m1, t0, t1, yb);
+          output_tiles(mprod, m0, m1, t0, t1, yb, rb);
         });
       }
     }
@@ -107,13 +110,15 @@ class WinogradKernel : public Kernel {
     }
   }
 
-  void output_tiles(const float* mprod, int64_t m0, int64_t m1, int64_t t0, int64_t t1,
-                    float* y) const {
+  // res: this image's residual (laid out like y) or null.
+  void output_tiles(const float* mprod, int64_t m0, int64_t m1, int64_t t0, int64_t t1, float* y,
+                    const float* res) const {
     const int64_t tb = t1 - t0;
     const int64_t ty0 = t0 / tw_, ty1 = (t1 - 1) / tw_ + 1;
     for (int64_t m = m0; m < m1; ++m) {
       const float bias = bias_ != nullptr ? bias_[m] : 0.f;
       float* ym = y + m * p_.oh * p_.ow;
+      const float* rm = res ? res + m * p_.oh * p_.ow : nullptr;
       for (int64_t ty = ty0; ty < ty1; ++ty) {
         int64_t a, b;
         row_span(ty, t0, t1, &a, &b);
@@ -121,7 +126,8 @@ class WinogradKernel : public Kernel {
         const int cols = static_cast<int>(std::min<int64_t>(2 * (b - a), p_.ow - 2 * a));
         isa_->winograd_output(mprod + m * tb + (ty * tw_ + a - t0), p_.m * tb,
                               static_cast<int>(b - a), bias, act_.epilogue(),
-                              ym + 2 * ty * p_.ow + 2 * a, p_.ow, rows, cols);
+                              ym + 2 * ty * p_.ow + 2 * a, p_.ow, rows, cols,
+                              rm ? rm + 2 * ty * p_.ow + 2 * a : nullptr);
       }
     }
   }
@@ -129,6 +135,7 @@ class WinogradKernel : public Kernel {
   const IsaKernels* isa_ = nullptr;
   ref::Conv2DParams p_;
   FusedAct act_;
+  bool residual_ = false;        // inputs[3] is added before the activation (fused_residual)
   const float* bias_ = nullptr;  // the model's [M], used in place
   AlignedFloats packed_;         // U_e as GEMM A panels, u_stride_ floats per e
   std::vector<int32_t> rows_;    // row panels of M
@@ -160,6 +167,7 @@ Result<std::unique_ptr<Kernel>> make_conv_winograd(const PrepareArgs& args, cons
   k->isa_ = &isa;
   k->p_ = p;
   k->act_.init(act);
+  k->residual_ = args.fused_residual;
   if (args.inputs.size() > 2 && args.inputs[2] != nullptr)
     k->bias_ = static_cast<const float*>(args.inputs[2]->constant);
   const int nr = isa.nr, mr = isa.mr, lanes = isa.lanes;
@@ -229,7 +237,8 @@ Result<std::unique_ptr<Kernel>> make_conv_winograd(const PrepareArgs& args, cons
   k->scratch_bytes =
       static_cast<size_t>(k->v_floats_ + k->m_floats_ + k->thread_floats_ * threads) *
       sizeof(float);
-  k->name = std::string("conv2d_winograd2x2_f32_") + isa_name(isa.isa);
+  k->name = std::string(k->residual_ ? "conv2d_winograd2x2_add_f32_" : "conv2d_winograd2x2_f32_") +
+            isa_name(isa.isa);
   return std::unique_ptr<Kernel>(std::move(k));
 }
 

@@ -4,6 +4,9 @@
 #include <cstring>
 #include <initializer_list>
 
+#include "kernels/cpu/isa_depthwise.h"
+#include "kernels/cpu/isa_stem.h"
+
 #if defined(STRIX_HAVE_NEON_KERNELS) && defined(__linux__)
 #include <sys/auxv.h>
 #endif
@@ -13,15 +16,21 @@ namespace strix::kernels::cpu {
 #if defined(STRIX_HAVE_X86_KERNELS)
 namespace avx2 {
 const IsaKernels* get_kernels();
-}
+const IsaDepthwiseKernels* get_depthwise_kernels();
+const IsaStemKernels* get_stem_kernels();
+}  // namespace avx2
 namespace avx512 {
 const IsaKernels* get_kernels();
-}
+const IsaDepthwiseKernels* get_depthwise_kernels();
+const IsaStemKernels* get_stem_kernels();
+}  // namespace avx512
 #endif
 #if defined(STRIX_HAVE_NEON_KERNELS)
 namespace neon {
 const IsaKernels* get_kernels();
-}
+const IsaDepthwiseKernels* get_depthwise_kernels();
+const IsaStemKernels* get_stem_kernels();
+}  // namespace neon
 #endif
 
 namespace {
@@ -96,6 +105,30 @@ const IsaKernels* isa_kernels(Isa isa) {
     }();
     return &k;
   }
+#endif
+  (void)isa;
+  return nullptr;
+}
+
+const IsaDepthwiseKernels* isa_depthwise_kernels(Isa isa) {
+#if defined(STRIX_HAVE_X86_KERNELS)
+  if (isa == Isa::kAvx2) return avx2::get_depthwise_kernels();
+  if (isa == Isa::kAvx512) return avx512::get_depthwise_kernels();
+#endif
+#if defined(STRIX_HAVE_NEON_KERNELS)
+  if (isa == Isa::kNeon || isa == Isa::kNeonDotprod) return neon::get_depthwise_kernels();
+#endif
+  (void)isa;
+  return nullptr;
+}
+
+const IsaStemKernels* isa_stem_kernels(Isa isa) {
+#if defined(STRIX_HAVE_X86_KERNELS)
+  if (isa == Isa::kAvx2) return avx2::get_stem_kernels();
+  if (isa == Isa::kAvx512) return avx512::get_stem_kernels();
+#endif
+#if defined(STRIX_HAVE_NEON_KERNELS)
+  if (isa == Isa::kNeon || isa == Isa::kNeonDotprod) return neon::get_stem_kernels();
 #endif
   (void)isa;
   return nullptr;

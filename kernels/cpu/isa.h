@@ -80,6 +80,11 @@ struct GemmPanelArgs {
   // k loop) the next A panel; the last panel p1 - 1 prefetches kc * mr floats from here
   // instead (the caller's next operand, e.g. the next weight panel), when set.
   const float* prefetch = nullptr;
+  // Optional residual (a Conv2D fused with the Add after it), set only with the last K block:
+  // C[m, j] += residual[m * ldr + j] (laid out like c, starting at column n0) after the bias
+  // or accumulation and before act.
+  const float* residual = nullptr;
+  int64_t ldr = 0;
 };
 
 // One image of a Conv2D for implicit-im2col packing: K index k = (c * kh + ky) * kw + kx,
@@ -136,6 +141,11 @@ struct IsaKernels {
   void (*window)(const WindowGeom& g, WindowOp op, const float* plane, const float* w, float bias,
                  const float* counts, const Act* act, float* y);
 
+  // Max pooling of one [h, w] plane x with a window 3 wide, stride_w 2 (kh <= 16, any sh,
+  // pt, pl; geometry from g, no dilation; -inf outside the image), straight from the plane:
+  // y [oh, ow]. buf: 2 * half floats of scratch, half a multiple of lanes and >= ow + 1.
+  void (*max_pool_w3s2)(const ConvGeom& g, const float* x, float* y, float* buf, int64_t half);
+
   // A window op over nch <= lanes planes at once, one per lane: plane l reads x + l * in_plane
   // and writes y + l * out_plane ([h, w] and [oh, ow] planes, geometry from g: kh, kw, sh, sw,
   // pt, pl; no dilation). kWeighted (depthwise conv, multiplier 1): w holds the planes' weights
@@ -157,11 +167,12 @@ struct IsaKernels {
   // pad_plane with sw 2, tile t at padded column 2t); V element e of tile t -> dst[e *
   // xi_stride + t]; reads up to count + lanes + 1 floats of each half row. Output: y = act(A^T M
   // A + bias) of each tile's 16 products m[e * xi_stride + t], output rows [0, rows) (rows <= 2)
-  // at y + r * ldy, columns [0, cols) (cols <= 2 * count).
+  // at y + r * ldy, columns [0, cols) (cols <= 2 * count). res (null: none): a residual laid out
+  // like y, added before act: y = act(A^T M A + bias + res).
   void (*winograd_input)(const float* plane, int64_t pw, int64_t half, int count, float* dst,
                          int64_t xi_stride);
   void (*winograd_output)(const float* m, int64_t xi_stride, int count, float bias, const Act* act,
-                          float* y, int64_t ldy, int rows, int cols);
+                          float* y, int64_t ldy, int rows, int cols, const float* res);
 
   // y[i] = act(x[i]); x may equal y.
   void (*activation)(const Act& act, const float* x, float* y, int64_t n);

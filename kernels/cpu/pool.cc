@@ -7,6 +7,9 @@
 // prepare. Dilation, stride_w > 2 and windows over 64 taps: kUnsupported.
 // MaxPool with small output planes (<= kLanesMaxPositions): lanes planes at a time, one per
 // vector lane (isa.window_lanes), planes of all images in one sequence.
+// Other MaxPools 3 wide with stride_w 2 (the 3x3/2 pools of ResNet and SqueezeNet): per plane,
+// straight from the input (isa.max_pool_w3s2: the rows' max, de-interleaved, then 3 taps; no
+// padded copy of the plane).
 // GlobalAveragePool: vector sums per plane, planes split over the threads.
 #include <algorithm>
 
@@ -71,6 +74,26 @@ class MaxPoolLanesKernel : public Kernel {
   int64_t planes_ = 0, scratch_floats_ = 0;
 };
 
+// MaxPool 3 wide, stride_w 2, per (image, channel) plane (isa.max_pool_w3s2).
+class MaxPoolW3S2Kernel : public Kernel {
+ public:
+  void eval(const EvalArgs& args) const override {
+    const auto* x = static_cast<const float*>(args.inputs[0]);
+    auto* y = static_cast<float*>(args.outputs[0]);
+    auto* scratch = static_cast<float*>(args.scratch);
+    const int64_t in_plane = static_cast<int64_t>(geom_.h) * geom_.w;
+    const int64_t out_plane = static_cast<int64_t>(geom_.oh) * geom_.ow;
+    parallel_for(args.pool, planes_, [&](int64_t plane, int thread) {
+      isa_->max_pool_w3s2(geom_, x + plane * in_plane, y + plane * out_plane,
+                          scratch + thread * 2 * half_, half_);
+    });
+  }
+
+  const IsaKernels* isa_ = nullptr;
+  ConvGeom geom_;
+  int64_t planes_ = 0, half_ = 0;
+};
+
 class GlobalAveragePoolKernel : public Kernel {
  public:
   void eval(const EvalArgs& args) const override {
@@ -127,6 +150,28 @@ Result<std::unique_ptr<Kernel>> make_pool2d(const PrepareArgs& args, const IsaKe
                         static_cast<size_t>(std::max(1, args.threads));
     lk->name = std::string("max_pool_lanes_f32_") + isa_name(isa.isa);
     return std::unique_ptr<Kernel>(std::move(lk));
+  }
+  if (!average && p.kernel_w == 3 && p.stride_w == 2 && p.kernel_h <= 16) {
+    auto mk = std::make_unique<MaxPoolW3S2Kernel>();
+    mk->isa_ = &isa;
+    mk->planes_ = in[0] * in[1];
+    ConvGeom& g = mk->geom_;
+    g.h = static_cast<int32_t>(in[2]);
+    g.w = static_cast<int32_t>(in[3]);
+    g.kh = static_cast<int32_t>(p.kernel_h);
+    g.kw = 3;
+    g.sh = static_cast<int32_t>(p.stride_h);
+    g.sw = 2;
+    g.pt = static_cast<int32_t>(p.pad_top);
+    g.pl = static_cast<int32_t>(p.pad_left);
+    g.oh = static_cast<int32_t>(p.out_h);
+    g.ow = static_cast<int32_t>(p.out_w);
+    // A multiple of 16 floats: each thread's buffer stays 64-byte aligned.
+    mk->half_ = ceil_div(p.out_w + 1, std::max(16, isa.lanes)) * std::max(16, isa.lanes);
+    mk->scratch_bytes = static_cast<size_t>(2 * mk->half_) * sizeof(float) *
+                        static_cast<size_t>(std::max(1, args.threads));
+    mk->name = std::string("max_pool3s2_f32_") + isa_name(isa.isa);
+    return std::unique_ptr<Kernel>(std::move(mk));
   }
   k->isa_ = &isa;
   k->average_ = average;

@@ -6,3 +6,7 @@
 #include "kernels/cpu/arm/simd_neon.h"
 // simd_neon.h must come first.
 #include "kernels/cpu/x86/kernels_impl.h"
+// Depthwise planes (isa_depthwise.h): uses kernels_impl.h's helpers.
+#include "kernels/cpu/x86/depthwise_impl.h"
+// The direct stem conv (isa_stem.h): uses depthwise_impl.h's tap loads.
+#include "kernels/cpu/x86/stem_impl.h"

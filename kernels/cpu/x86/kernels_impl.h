@@ -73,11 +73,12 @@ inline T apply_act(const Act& a, T x) {
 // ---- GEMM --------------------------------------------------------------------------------
 
 // a_next: the A panel the caller runs next (prefetched into L2 while this one computes, so
-// that weights streaming from memory overlap the arithmetic), or null.
+// that weights streaming from memory overlap the arithmetic), or null. res: null, or the
+// residual added (row stride ldr, like c) before act (GemmPanelArgs::residual).
 template <int MR, int NV>
 void ukernel(int kc, const float* __restrict a, const float* __restrict b, float* c, int64_t ldc,
              int nvalid, const float* row_bias, const float* col_bias, bool first, const Act* act,
-             const float* a_next) {
+             const float* a_next, const float* res, int64_t ldr) {
   T acc[MR][NV];
 #pragma GCC unroll 16
   for (int r = 0; r < MR; ++r)
@@ -129,6 +130,11 @@ void ukernel(int kc, const float* __restrict a, const float* __restrict b, float
       x0 = V::add(x0, V::maskz_load(m0, cr));
       if (NV > 1) x1 = V::add(x1, V::maskz_load(m1, cr + kW));
     }
+    if (res != nullptr) {
+      const float* rr = res + r * ldr;
+      x0 = V::add(x0, full ? V::load(rr) : V::maskz_load(m0, rr));
+      if (NV > 1) x1 = V::add(x1, full ? V::load(rr + kW) : V::maskz_load(m1, rr + kW));
+    }
     if (act != nullptr) {
       x0 = apply_act(*act, x0);
       if (NV > 1) x1 = apply_act(*act, x1);
@@ -147,7 +153,7 @@ void ukernel(int kc, const float* __restrict a, const float* __restrict b, float
 }
 
 using UKernel = void (*)(int, const float*, const float*, float*, int64_t, int, const float*,
-                         const float*, bool, const Act*, const float*);
+                         const float*, bool, const Act*, const float*, const float*, int64_t);
 
 template <int... R>
 struct UKernelTable {
@@ -173,15 +179,16 @@ void gemm_panel(const GemmPanelArgs& g) {
     const float* rb = g.row_bias ? g.row_bias + m : nullptr;
     // The next A panel is prefetched during this panel's first micro-kernel.
     const float* a_next = p + 1 < g.p1 ? a + g.a_panel_stride : g.prefetch;
+    const float* res = g.residual ? g.residual + m * g.ldr : nullptr;
     for (int64_t j = 0; j + 1 < g.b_panels; ++j) {
       Table::two[mr - 1](g.kc, a, g.b + j * g.b_panel_stride, c + j * kNR, g.ldc, kNR, rb,
                          g.col_bias ? g.col_bias + j * kNR : nullptr, g.first, g.act,
-                         j == 0 ? a_next : nullptr);
+                         j == 0 ? a_next : nullptr, res ? res + j * kNR : nullptr, g.ldr);
     }
     const int64_t j = g.b_panels - 1;
     last[mr - 1](g.kc, a, g.b + j * g.b_panel_stride, c + j * kNR, g.ldc, g.nvalid, rb,
                  g.col_bias ? g.col_bias + j * kNR : nullptr, g.first, g.act,
-                 j == 0 ? a_next : nullptr);
+                 j == 0 ? a_next : nullptr, res ? res + j * kNR : nullptr, g.ldr);
   }
 }
 
@@ -498,6 +505,54 @@ void window(const WindowGeom& g, WindowOp op, const float* plane, const float* w
   flush();
 }
 
+// ---- max pooling, 3 wide, stride_w 2, straight from the input plane -------------------------
+
+// Output row by output row: the max over the window's input rows (rows outside the image are
+// skipped, columns outside are -inf) of padded columns [0, 2 * half) goes de-interleaved into
+// buf (even padded columns E, then the odd ones O at buf + half), then y[ox] = max(E[ox],
+// O[ox], E[ox + 1]): padded columns 2 ox .. 2 ox + 2. No padded copy of the plane; each input
+// row is read once per output row that uses it. half: a multiple of W, >= ow + 1; buf holds
+// 2 * half floats.
+void max_pool_w3s2(const ConvGeom& g, const float* x, float* y, float* buf, int64_t half) {
+  const T ninf = V::set1(-__builtin_inff());
+  float* e = buf;
+  float* o = buf + half;
+  for (int32_t oy = 0; oy < g.oh; ++oy) {
+    const float* rows[16];
+    int nrows = 0;
+    for (int32_t ky = 0; ky < g.kh; ++ky) {
+      const int32_t iy = oy * g.sh - g.pt + ky;
+      if (iy >= 0 && iy < g.h && nrows < 16) rows[nrows++] = x + static_cast<int64_t>(iy) * g.w;
+    }
+    for (int64_t p = 0; p < 2 * half; p += 2 * kW) {
+      T a = ninf, b = ninf;
+      const uint32_t ba = valid_lanes(p, g.pl, g.w), bb = valid_lanes(p + kW, g.pl, g.w);
+      for (int r = 0; r < nrows; ++r) {
+        const float* src = rows[r] + (p - g.pl);
+        if (ba == V::tail_bits(kW))
+          a = V::max(a, V::load(src));
+        else if (ba != 0)
+          a = V::max(a, V::mask_load(ninf, ba, src));
+        if (bb == V::tail_bits(kW))
+          b = V::max(b, V::load(src + kW));
+        else if (bb != 0)
+          b = V::max(b, V::mask_load(ninf, bb, src + kW));
+      }
+      T ev, od;
+      V::deinterleave(a, b, &ev, &od);
+      V::store(e + p / 2, ev);
+      V::store(o + p / 2, od);
+    }
+    float* out = y + static_cast<int64_t>(oy) * g.ow;
+    int32_t ox = 0;
+    for (; ox + kW <= g.ow; ox += kW)
+      V::store(out + ox, V::max(V::max(V::load(e + ox), V::load(o + ox)), V::load(e + ox + 1)));
+    if (ox < g.ow)
+      V::mask_store(out + ox, tail(g.ow - ox),
+                    V::max(V::max(V::load(e + ox), V::load(o + ox)), V::load(e + ox + 1)));
+  }
+}
+
 // ---- depthwise conv, stride 1, straight from the input plane ----------------------------
 
 // Lanes j of a chunk whose input column ix0 + j lies in [0, w).
@@ -699,11 +754,11 @@ void winograd_input(const float* plane, int64_t pw, int64_t half, int count, flo
   }
 }
 
-// Y = A^T M A (+ bias, then act) for `count` consecutive tiles along x: M[i * 4 + j] of tile t
-// is m[(i * 4 + j) * xi_stride + t]; output row r < rows (1 or 2) of the tiles goes to
-// y + r * ldy, columns [0, cols) (cols <= 2 * count).
+// Y = A^T M A (+ bias, + res, then act) for `count` consecutive tiles along x: M[i * 4 + j] of
+// tile t is m[(i * 4 + j) * xi_stride + t]; output row r < rows (1 or 2) of the tiles goes to
+// y + r * ldy, columns [0, cols) (cols <= 2 * count); res (or null) is laid out like y.
 void winograd_output(const float* m, int64_t xi_stride, int count, float bias, const Act* act,
-                     float* y, int64_t ldy, int rows, int cols) {
+                     float* y, int64_t ldy, int rows, int cols, const float* res) {
   const T vb = V::set1(bias);
   for (int t0 = 0; t0 < count; t0 += kW) {
     const uint32_t bits = tail(count - t0);
@@ -728,14 +783,24 @@ void winograd_output(const float* m, int64_t xi_stride, int count, float bias, c
       if (r >= rows) break;
       T y0 = V::add(V::add(V::add(sr[r][0], sr[r][1]), sr[r][2]), vb);
       T y1 = V::add(V::sub(V::sub(sr[r][1], sr[r][2]), sr[r][3]), vb);
-      if (act != nullptr) {
-        y0 = apply_act(*act, y0);
-        y1 = apply_act(*act, y1);
-      }
       T lo, hi;
       V::interleave(y0, y1, &lo, &hi);
       float* out = y + r * ldy + c0;
       const int left = cols - c0;
+      if (res != nullptr) {
+        const float* rr = res + r * ldy + c0;
+        if (left >= 2 * kW) {
+          lo = V::add(lo, V::load(rr));
+          hi = V::add(hi, V::load(rr + kW));
+        } else {
+          lo = V::add(lo, V::maskz_load(tail(left), rr));
+          hi = V::add(hi, V::maskz_load(tail(left - kW), rr + kW));
+        }
+      }
+      if (act != nullptr) {
+        lo = apply_act(*act, lo);
+        hi = apply_act(*act, hi);
+      }
       if (left >= 2 * kW) {
         V::store(out, lo);
         V::store(out + kW, hi);
@@ -841,6 +906,7 @@ const IsaKernels* get_kernels() {
     t.gemm_panel = gemm_panel;
     t.pad_plane = pad_plane;
     t.window = window;
+    t.max_pool_w3s2 = max_pool_w3s2;
     t.activation = activation;
     t.binary = binary;
     t.global_avg = global_avg;

@@ -1,0 +1,32 @@
+// kernels/cpu/isa_stem.h — the direct Conv2D for image stems (few input channels, 3x3 stride
+// 2: the first layer of MobileNet / EfficientNet / SqueezeNet), between the portable driver
+// (conv_stem.cc) and the SIMD code (x86/stem_impl.h, instantiated by x86/avx2.cc, x86/avx512.cc
+// and arm/neon.cc over their vector traits). There K = C * 9 is too short for the im2col GEMM
+// to amortize its packing; the direct kernel puts W output columns on the vector lanes, reads
+// each input row once per block of `lanes` output channels (de-interleaved, as the stride-2
+// depthwise) and multiplies it by broadcast weights. Plain types only, as in isa.h.
+#pragma once
+
+#include <cstdint>
+
+#include "kernels/cpu/isa.h"
+
+namespace strix::kernels::cpu {
+
+// Output rows [oy0, oy1) of one image of a group-1, undilated 3x3 stride-(2, 2) conv, for the
+// output channels [m0, m0 + nm) (nm <= lanes): y points at channel m0's plane of the image
+// (planes oh * ow floats apart), x at the image [c, h, w]; g gives c, h, w, pt, pl, oh, ow.
+// w: that channel block's weights packed as [c * 9 + ky * 3 + kx][lanes] (zero past nm), bias
+// [lanes]; act fused. zero_row: w zeros (read for the rows outside the image).
+using StemConvFn = void (*)(const ConvGeom& g, const float* x, const float* w, const float* bias,
+                            const Act* act, float* y, int nm, int32_t oy0, int32_t oy1,
+                            const float* zero_row);
+
+struct IsaStemKernels {
+  StemConvFn conv3x3s2 = nullptr;
+};
+
+// Null when `isa` is not compiled into this build (isa.cc).
+const IsaStemKernels* isa_stem_kernels(Isa isa);
+
+}  // namespace strix::kernels::cpu
