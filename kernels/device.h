@@ -15,19 +15,20 @@
 #include <string>
 
 #include "kernels/kernel.h"
+#include "kernels/preprocess_job.h"
 #include "strix/status.h"
 
 namespace strix::kernels {
 
 enum class CopyKind { kHostToDevice, kDeviceToHost, kDeviceToDevice };
 
-// Device layout. Every rank-4 f16 tensor in device memory is stored channels-last (NHWC:
-// element [n, c, h, w] at ((n * H + h) * W + w) * C + c), the layout of the tensor-core
-// convolutions; every other tensor keeps the model's layout (NCHW for rank 4). Host memory
-// is always in the model's layout: copies between the two convert (convert_layout), and
-// device kernels index rank-4 f16 tensors as NHWC.
+// Device layout. Every rank-4 f16 or i8 tensor in device memory is stored channels-last
+// (NHWC: element [n, c, h, w] at ((n * H + h) * W + w) * C + c), the layout of the
+// tensor-core convolutions; every other tensor keeps the model's layout (NCHW for rank 4).
+// Host memory is always in the model's layout: copies between the two convert
+// (convert_layout), and device kernels index rank-4 f16 and i8 tensors as NHWC.
 inline bool device_channels_last(const KTensor& t) {
-  return t.shape.rank() == 4 && t.dtype == DType::kF16;
+  return t.shape.rank() == 4 && (t.dtype == DType::kF16 || t.dtype == DType::kI8);
 }
 
 class Device {
@@ -68,6 +69,11 @@ class Device {
   virtual Result<void*> end_capture(void* stream) const = 0;
   virtual void launch_graph(void* graph, void* stream) const = 0;
   virtual void destroy_graph(void* graph) const = 0;
+
+  // Enqueues the pre-processing of job.count frames (already in device memory) into the
+  // device tensor job.dst (kernels/preprocess_job.h). Returns a launch error at once; errors
+  // of the work itself surface at the next synchronize().
+  virtual Status preprocess(const PreprocessJob& job, void* stream) const = 0;
 
   // Timing events recorded on a stream; elapsed_ms() reads two completed events.
   virtual Result<void*> create_event() const = 0;

@@ -54,6 +54,9 @@ struct PrepareArgs {
   // Engine compiles the two nodes separately.
   bool fused_residual = false;
   const fb::Activation* residual_activation = nullptr;
+  // With fused_residual: the conv's own output tensor (never materialized; its quantization
+  // is what an INT8 conv requantizes to before the Add's arithmetic).
+  const KTensor* fused_conv_output = nullptr;
 };
 
 // What eval gets: one pointer per input (null for an omitted optional input, which the

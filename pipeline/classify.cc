@@ -315,8 +315,9 @@ static gboolean gst_strix_classify_sink_event(GstBaseTransform* trans, GstEvent*
 static GstFlowReturn classify_frame(GstStrixClassify* self, GstVideoFrame* frame) {
   ClassifyState* st = self->state;
   const Clock::time_point t0 = Clock::now();
-  const strix::Status s =
-      st->pre.run(strix::gst::image_of(frame, st->format), st->context.input(st->input_index).data);
+  // run_batch: on a device Context the raw frame goes up and is pre-processed there.
+  const strix::vision::Image image = strix::gst::image_of(frame, st->format);
+  const strix::Status s = st->pre.run_batch(st->context, st->input_index, &image, 1);
   if (!s.ok()) {
     GST_ELEMENT_ERROR(self, STREAM, FAILED, ("Pre-processing failed: %s", s.to_string().c_str()),
                       (nullptr));

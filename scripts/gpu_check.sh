@@ -2,12 +2,16 @@
 # scripts/gpu_check.sh — on the GPU test machine (../shared/GPU.md): builds the runtime with
 # the CUDA backend (converter, GStreamer, training off), runs the CUDA tests, then the
 # benchmarks and the PyTorch baseline in the same run. Everything lands in $OUT:
-#   card.txt build.log tests.log bench.jsonl torch.jsonl summary.txt
+#   card.txt build.log tests.log bench.jsonl preprocess_bench.txt torch.jsonl summary.txt
 # FlatBuffers, CLI11 and nlohmann/json come as Debian packages in .deps/ (git-ignored, carried
 # with the call; see GPU.md), fetched once on the host with
 #   mkdir -p .deps && cd .deps && apt-get download libflatbuffers-dev flatbuffers-compiler \
 #     libflatbuffers2 libcli11-dev nlohmann-json3-dev Environment: STEPS="build test bench torch" (default all), TORCH_COMPILE=1 adds
 # torch.compile to the baseline, BENCH_QUICK=1 runs batch 1 and 256 of resnet50 only,
+# INT8_MODELS=DIR (default build/gpu_models, carried with the call) holds INT8 models made on
+# the host (`strixc convert M.onnx --precision int8 --calib-data ...`, e.g. the *.int8.strix
+# files of `tests/bench/bench_vs_ort.py --int8`): the INT8 tests compare them with the CPU and
+# the benches add int8 rows,
 # PROFILE=0 skips the per-node profiles, LEGACY=1 adds benches with cuDNN's legacy API only
 # (STRIX_CUDNN_LEGACY=1). STRIX_CUDA_TUNING_CACHE (set below) keeps the engine choices.
 set -u -o pipefail
@@ -32,14 +36,23 @@ if has build; then
     -DSTRIX_WITH_CONVERTER=OFF -DSTRIX_WITH_GSTREAMER=OFF -DSTRIX_WITH_TRAINING=OFF \
     -DSTRIX_BUILD_SAMPLES=OFF -DCMAKE_CUDA_ARCHITECTURES=90 -DCMAKE_PREFIX_PATH=$DEPS/usr \
     > "$OUT/build.log" 2>&1 || { tail -40 "$OUT/build.log"; exit 1; }
-  ninja -C "$BUILD" -j16 strix_cli cuda_kernels_test cuda_engine_test make_bench_models \
+  ninja -C "$BUILD" -j16 strix_cli cuda_kernels_test cuda_engine_test cuda_preprocess_test \
+    cuda_int8_test cuda_int8_math_test preprocess_bench make_bench_models \
     >> "$OUT/build.log" 2>&1 || { grep -B2 -A8 "error" "$OUT/build.log" | head -80; exit 1; }
   echo "build ok"
 fi
 
+INT8_MODELS=${INT8_MODELS:-$ROOT/build/gpu_models}
+int8_models=""
+for m in resnet50 mobilenet_v2 resnet18; do
+  [ -f "$INT8_MODELS/$m.int8.strix" ] && int8_models="$int8_models $INT8_MODELS/$m.int8.strix"
+done
+
 if has test; then
   : > "$OUT/tests.log"
-  for t in cuda_kernels_test cuda_engine_test; do
+  export STRIX_TEST_INT8_MODELS="$int8_models"
+  for t in cuda_int8_math_test cuda_int8_test cuda_kernels_test cuda_engine_test \
+    cuda_preprocess_test; do
     timeout 300 "$BUILD/tests/cuda/$t" 2>&1 | tee -a "$OUT/tests.log" | grep -E "^\[ *(OK|FAILED|SKIPPED|PASSED) *\]|Failure|error|seed|Expected|Which is" | head -60
   done
 fi
@@ -62,6 +75,9 @@ if has bench; then
   mkdir -p $MODELS
   "$BUILD/tests/tools/make_bench_models" $MODELS --f16 && "$BUILD/tests/tools/make_bench_models" $MODELS || exit 1
   : > "$OUT/bench.jsonl"
+  # 1080p NV12 -> 224x224 input: CPU Preprocessor vs run_batch on the GPU (ms per batch).
+  timeout 120 "$BUILD/tests/bench/preprocess_bench" --iters 200 > "$OUT/preprocess_bench.txt" 2>&1
+  timeout 120 "$BUILD/tests/bench/preprocess_bench" --iters 50 --batch 8 >> "$OUT/preprocess_bench.txt" 2>&1
   if [ "${BENCH_QUICK:-0}" = 1 ]; then
     for b in 1 256; do bench fp16 resnet50_f16 $b; done
   else
@@ -73,6 +89,12 @@ if has bench; then
       STRIX_CUDNN_LEGACY=1 bench fp16_legacy mobilenet_v2_f16 1
       STRIX_CUDNN_LEGACY=1 bench fp16_legacy resnet50_f16 256
     fi
+    for m in $int8_models; do  # INT8 (the same int8 graph the CPU runs, bytes equal)
+      name=$(basename "$m" .int8.strix)
+      cp "$m" "$MODELS/${name}_int8.strix"
+      for b in 1 256; do bench int8 ${name}_int8 $b; done
+    done
+    [ -n "$int8_models" ] && bench int8_ctx4 resnet50_int8 64 --contexts 4
     bench fp16_nograph resnet50_f16 1 --no-cuda-graph
     bench fp16_nograph mobilenet_v2_f16 1 --no-cuda-graph
     for b in 1 256; do bench fp32 resnet50 $b; done
@@ -83,6 +105,7 @@ if has bench; then
       bench fp16_profile resnet50_f16 1 --profile 12
       bench fp16_profile resnet50_f16 256 --profile 12
       bench fp16_profile mobilenet_v2_f16 1 --profile 12
+      [ -n "$int8_models" ] && bench int8_profile resnet50_int8 256 --profile 16
     fi
   fi
 fi

@@ -22,14 +22,14 @@ print(f"card: {card}")
 print(f"{'model':18} {'mode':13} {'batch':>5} {'p50 ms':>9} {'img/s':>10} {'H2D':>7} {'GPU':>8} "
       f"{'D2H':>7} {'fb':>3} {'build s':>7} {'torch ms':>9} {'torch img/s':>11} {'x torch':>7}")
 for b in bench:
-    name = b["model_name"].replace("_f16", "")
+    name = b["model_name"].replace("_f16", "").replace("_int8", "")
     batch = b["batch"]
     lat = b["latency_ms"]["p50"]
     ips = b["throughput"]["items_per_s"]
     dev = b.get("device_ms", {})
     p = peer.get((name, batch), {}).get("eager+cuda_graph")
     ratio = ""
-    if p and b["tag"].startswith("fp16") and "ctx" not in b["tag"]:
+    if p and b["tag"].startswith(("fp16", "int8")) and "ctx" not in b["tag"]:
         ratio = f"{ips / p['items_per_s']:.2f}"
     extra = ""
     if "contexts" in b:

@@ -4,6 +4,8 @@
 
 #include "kernels/backend.h"
 #include "kernels/cuda/cuda_common.h"
+#include "kernels/cuda/int8_kernels.h"
+#include "kernels/cuda/preprocess.h"
 #include "kernels/device.h"
 
 namespace strix::kernels {
@@ -167,6 +169,10 @@ class CudaDevice : public Device {
   void destroy_graph(void* graph) const override {
     cudaGraphExecDestroy(static_cast<cudaGraphExec_t>(graph));
   }
+  Status preprocess(const PreprocessJob& job, void* stream) const override {
+    launch_preprocess(job, static_cast<CudaStream*>(stream)->stream);
+    return cuda_status(cudaGetLastError(), "the pre-processing kernel launch");
+  }
   Result<void*> create_event() const override {
     cudaEvent_t e = nullptr;
     STRIX_CUDA_TRY(cudaEventCreate(&e));
@@ -218,11 +224,11 @@ class CudaBackend : public Backend, public CudaBackendContext {
   bool supports(const PrepareArgs& args) const override {
     using O = fb::OpType;
     O op = args.node->op();
-    bool generic = op == O::Concat || op == O::Reshape || op == O::Flatten || op == O::Squeeze ||
-                   op == O::Unsqueeze;
+    const bool generic = is_generic(op);
+    if (generic) return factory(op) != nullptr;
+    if (int8_node(args)) return int8_factory(op) != nullptr;
     if (factory(op) == nullptr) return false;
-    if (generic) return true;
-    // Compute ops: every float tensor of one dtype (f32 or f16); no int8 yet.
+    // Compute ops: every float tensor of one dtype (f32 or f16).
     DType dt = DType::kF32;
     bool first = true;
     for (const KTensor* t : args.inputs) {
@@ -242,7 +248,8 @@ class CudaBackend : public Backend, public CudaBackendContext {
 
   Result<std::unique_ptr<Kernel>> prepare(const PrepareArgs& args) const override {
     device_.activate();
-    auto f = factory(args.node->op());
+    const bool generic = is_generic(args.node->op());
+    auto f = !generic && int8_node(args) ? int8_factory(args.node->op()) : factory(args.node->op());
     if (f == nullptr) return node_error(args, StatusCode::kUnsupported, "no CUDA kernel");
     return f(*this, args);
   }
@@ -259,6 +266,33 @@ class CudaBackend : public Backend, public CudaBackendContext {
  private:
   using Factory = Result<std::unique_ptr<Kernel>> (*)(const CudaBackendContext&,
                                                       const PrepareArgs&);
+  // Data movement, for any dtype (bytes).
+  static bool is_generic(fb::OpType op) {
+    using O = fb::OpType;
+    return op == O::Concat || op == O::Reshape || op == O::Flatten || op == O::Squeeze ||
+           op == O::Unsqueeze;
+  }
+  // A node with an i8 input or output runs on the INT8 kernels (int8_kernels.h).
+  static bool int8_node(const PrepareArgs& args) {
+    for (const KTensor* t : args.inputs)
+      if (t != nullptr && t->dtype == DType::kI8) return true;
+    for (const KTensor* t : args.outputs)
+      if (t->dtype == DType::kI8) return true;
+    return false;
+  }
+  static Factory int8_factory(fb::OpType op) {
+    using O = fb::OpType;
+    switch (op) {
+      case O::Conv2D: return make_conv2d_i8;
+      case O::FullyConnected: return make_fully_connected_i8;
+      case O::Quantize: return make_quantize_i8;
+      case O::Dequantize: return make_dequantize_i8;
+      case O::MaxPool:
+      case O::GlobalAveragePool: return make_pool_i8;
+      case O::Add: return make_add_i8;
+      default: return nullptr;
+    }
+  }
   static Factory factory(fb::OpType op) {
     using O = fb::OpType;
     switch (op) {

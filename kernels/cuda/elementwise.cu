@@ -173,7 +173,11 @@ void launch_convert_layout(void* dst, const void* src, int64_t n, int64_t c, int
                            size_t elem_size, bool to_channels_last, cudaStream_t stream) {
   int64_t total = n * c * hw;
   if (total == 0) return;
-  if (elem_size == 2)
+  if (elem_size == 1)
+    convert_layout_kernel<<<grid_for(total, kBlock), kBlock, 0, stream>>>(
+        static_cast<uint8_t*>(dst), static_cast<const uint8_t*>(src), c, hw, to_channels_last,
+        total);
+  else if (elem_size == 2)
     convert_layout_kernel<<<grid_for(total, kBlock), kBlock, 0, stream>>>(
         static_cast<uint16_t*>(dst), static_cast<const uint16_t*>(src), c, hw, to_channels_last,
         total);

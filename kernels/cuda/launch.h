@@ -23,7 +23,7 @@ struct DevActivation {
 void launch_unary(const DevActivation& act, const void* x, void* y, int64_t n, bool half,
                   cudaStream_t stream);
 
-// [n, c, hw] <-> [n, hw, c] (to_channels_last: NCHW -> NHWC), elements of 2 or 4 bytes.
+// [n, c, hw] <-> [n, hw, c] (to_channels_last: NCHW -> NHWC), elements of 1, 2 or 4 bytes.
 void launch_convert_layout(void* dst, const void* src, int64_t n, int64_t c, int64_t hw,
                            size_t elem_size, bool to_channels_last, cudaStream_t stream);
 

@@ -7,6 +7,7 @@
 
 #include "kernels/cpu/thread_pool.h"
 #include "kernels/device.h"
+#include "sdk/src/context_access.h"
 #include "sdk/src/engine_impl.h"
 #include "strix/context.h"
 
@@ -25,6 +26,9 @@ struct ContextImpl {
     CompiledNode::Copy copy = CompiledNode::kNoCopy;  // a copy: inputs[0] -> outputs[0]
     size_t copy_bytes = 0;
     bool skip_copy = false;  // the destination is caller memory (set_device_input)
+    // An input copy whose destination was written on the device for the next run() only
+    // (vision::Preprocessor::run_batch, ContextAccess); run() clears it.
+    bool written_on_device = false;
     bool on_device = false;
     // Copies to or from a channels-last device tensor: through scratch, converting.
     bool convert = false;
@@ -44,6 +48,14 @@ struct ContextImpl {
   uint8_t* device_arena = nullptr;
   void* stream = nullptr;
   bool use_graph = true;
+  // Device pre-processing (ContextAccess): the leading input copies form their own segments
+  // (so a run that skips some of them replays the compute graph unchanged), and the frames
+  // are staged in these buffers.
+  bool split_input_copies = false;
+  bool any_written_on_device = false;
+  uint8_t* frame_host = nullptr;
+  uint8_t* frame_device = nullptr;
+  size_t frame_bytes = 0;
   struct Segment {
     bool on_device = false;
     int phase = 1;
@@ -79,8 +91,10 @@ struct ContextImpl {
     }
     for (size_t i = 0; i < steps.size(); ++i) {
       const Step& step = steps[i];
+      const bool new_phase = segments.empty() || segments.back().phase != step.phase;
       if (segments.empty() || segments.back().on_device != step.on_device ||
-          (timing && segments.back().phase != step.phase)) {
+          (timing && new_phase) ||
+          (split_input_copies && new_phase && (step.phase == 0 || segments.back().phase == 0))) {
         Segment s;
         s.on_device = step.on_device;
         s.phase = step.phase;
@@ -117,6 +131,8 @@ struct ContextImpl {
       if (!node_events.empty()) device->record_event(node_events[2 * i], stream);
       if (step.copy == CompiledNode::kNoCopy) {
         step.kernel->eval(step.args);
+      } else if (step.written_on_device) {
+        // Nothing to copy: the destination already holds this run's input.
       } else if (step.convert && step.copy_bytes) {
         if (step.copy == CompiledNode::kToDevice) {
           const void* src = step.zero_copy_source;
@@ -152,6 +168,8 @@ struct ContextImpl {
       if (stream) device->destroy_stream(stream);
       device->release(device_arena);
       device->release_host(arena);
+      device->release(frame_device);
+      device->release_host(frame_host);
     } else {
       std::free(arena);
     }
@@ -295,7 +313,9 @@ void Context::run() {
     }
     pending = true;
     if (c.timing) c.device->record_event(seg.start_event, c.stream);
-    if (c.use_graph && !c.per_node && seg.graph == nullptr && !seg.capture_failed) {
+    // The input copies less those written on the device: enqueued directly, not as a graph.
+    const bool direct = seg.phase == 0 && c.any_written_on_device;
+    if (!direct && c.use_graph && !c.per_node && seg.graph == nullptr && !seg.capture_failed) {
       if (c.device->begin_capture(c.stream).ok()) {
         c.enqueue(seg);
         Result<void*> graph = c.device->end_capture(c.stream);
@@ -308,7 +328,7 @@ void Context::run() {
         seg.capture_failed = true;
       }
     }
-    if (seg.graph) {
+    if (seg.graph && !direct) {
       c.device->launch_graph(seg.graph, c.stream);
     } else {
       c.enqueue(seg);
@@ -318,6 +338,10 @@ void Context::run() {
   if (pending) {
     Status s = c.device->synchronize(c.stream);
     if (error.ok()) error = s;
+  }
+  if (c.any_written_on_device) {
+    for (ContextImpl::Step& step : c.steps) step.written_on_device = false;
+    c.any_written_on_device = false;
   }
   c.last_error = error;
   if (c.timing) {
@@ -403,5 +427,93 @@ Status Context::set_device_input(int i, void* device_ptr) {
 }
 
 const Engine& Context::engine() const { return *impl_->engine; }
+
+// ---- Device pre-processing (sdk/src/context_access.h) ----
+
+namespace {
+
+// The leading input copy that is the only reader of graph input i's host memory, or null.
+const ContextImpl::Step* sole_input_copy(const ContextImpl& c, int i) {
+  const EngineImpl& e = *c.engine->impl();
+  const int input = e.input_tensors[i];
+  const TensorPlacement& home = e.placements[input];
+  if (home.kind != TensorPlacement::kArena) return nullptr;
+  auto overlaps = [&](int t) {  // t shares bytes with the input (views, aliases)
+    if (t < 0) return false;
+    const TensorPlacement& p = e.placements[t];
+    return p.kind == TensorPlacement::kArena && p.offset < home.offset + home.bytes &&
+           home.offset < p.offset + p.bytes;
+  };
+  for (int t : e.output_tensors)
+    if (overlaps(t)) return nullptr;
+  const ContextImpl::Step* copy = nullptr;
+  for (const ContextImpl::Step& step : c.steps) {
+    const size_t first = static_cast<size_t>(step.args.inputs - c.input_ptrs.data());
+    const size_t count = c.engine->impl()->nodes[step.node].inputs.size();
+    for (size_t k = first; k < first + count; ++k) {
+      if (!overlaps(c.input_slot_tensor[k])) continue;
+      const bool leading_copy = step.copy == CompiledNode::kToDevice && step.phase == 0 &&
+                                c.input_slot_tensor[k] == input && copy == nullptr;
+      if (!leading_copy) return nullptr;
+      copy = &step;
+    }
+  }
+  return copy;
+}
+
+}  // namespace
+
+DeviceInputTarget ContextAccess::device_input(const Context& ctx, int i) {
+  const ContextImpl& c = *ctx.impl_;
+  DeviceInputTarget t;
+  if (c.device == nullptr) return t;
+  const ContextImpl::Step* copy = sole_input_copy(c, i);
+  if (copy == nullptr) return t;
+  const size_t slot = static_cast<size_t>(copy->args.outputs - c.output_ptrs.data());
+  const EngineImpl& e = *c.engine->impl();
+  t.device = c.device;
+  t.stream = c.stream;
+  t.data = c.output_ptrs[slot];
+  t.channels_last = kernels::device_channels_last(e.tensors[c.output_slot_tensor[slot]]);
+  t.caller_memory = copy->skip_copy || copy->zero_copy_source != nullptr;
+  return t;
+}
+
+Status ContextAccess::frame_buffers(Context& ctx, size_t bytes, uint8_t** host, uint8_t** device) {
+  ContextImpl& c = *ctx.impl_;
+  c.device->activate();
+  STRIX_RETURN_IF_ERROR(c.device->synchronize(c.stream));
+  if (bytes > c.frame_bytes) {
+    c.device->release(c.frame_device);
+    c.device->release_host(c.frame_host);
+    c.frame_device = c.frame_host = nullptr;
+    c.frame_bytes = 0;
+    const size_t grown = bytes + bytes / 4;  // a little room for larger frames later
+    Result<void*> h = c.device->allocate_host(grown);
+    if (!h.ok()) return h.status();
+    c.frame_host = static_cast<uint8_t*>(h.value());
+    Result<void*> d = c.device->allocate(grown);
+    if (!d.ok()) return d.status();
+    c.frame_device = static_cast<uint8_t*>(d.value());
+    c.frame_bytes = grown;
+  }
+  *host = c.frame_host;
+  *device = c.frame_device;
+  return Status();
+}
+
+Status ContextAccess::mark_written_on_device(Context& ctx, int i) {
+  ContextImpl& c = *ctx.impl_;
+  const ContextImpl::Step* copy = sole_input_copy(c, i);
+  if (copy == nullptr)
+    return make_status(StatusCode::kInternal, "input %d is not copied to the device", i);
+  if (!c.split_input_copies) {
+    c.split_input_copies = true;
+    STRIX_RETURN_IF_ERROR(c.build_segments());  // once per Context: recaptures the graphs
+  }
+  c.steps[static_cast<size_t>(copy - c.steps.data())].written_on_device = true;
+  c.any_written_on_device = true;
+  return Status();
+}
 
 }  // namespace strix

@@ -324,6 +324,7 @@ class Builder {
     kernels::KTensor saved = e_.tensors[out];
     args.outputs.push_back(&e_.tensors[out]);
     args.fused_residual = true;
+    args.fused_conv_output = &e_.tensors[conv->outputs()->Get(0)];
     const fb::BinaryOptions* bo = add->options_as_BinaryOptions();
     args.residual_activation = bo != nullptr ? bo->activation() : nullptr;
     const kernels::Backend& backend = *e_.backends.front();

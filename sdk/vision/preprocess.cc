@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "kernels/cpu/ref/requantize.h"
+#include "sdk/vision/preprocess_internal.h"
 #include "strix/vision.h"
 
 namespace strix::vision {
@@ -237,6 +238,48 @@ Status check_image(const Image& im) {
 }
 
 }  // namespace
+
+namespace internal {
+
+Status check_frame(const Image& image) { return check_image(image); }
+
+int64_t plane_row_bytes(PixelFormat format, int width, int plane) {
+  return row_bytes(format, width, plane);
+}
+
+int plane_rows(PixelFormat format, int height, int plane) {
+  return plane == 0 || format == PixelFormat::kGray8 ? height : (height + 1) / 2;
+}
+
+kernels::PreprocessFrame device_frame(const Image& image, const Mapping& m) {
+  kernels::PreprocessFrame f;
+  f.format = static_cast<kernels::PreFormat>(image.format);
+  f.width = image.width;
+  f.height = image.height;
+  for (int p = 0; p < 3; ++p) {
+    f.planes[p] = image.planes[p];
+    f.strides[p] = image.strides[p];
+  }
+  const YuvCoeffs k = yuv_coeffs(image.matrix, image.full_range);
+  f.y_offset = k.y_offset;
+  f.y_scale = k.y_scale;
+  f.c_scale = k.c_scale;
+  f.rv = k.rv;
+  f.gu = k.gu;
+  f.gv = k.gv;
+  f.bu = k.bu;
+  f.src_x = m.src_x;
+  f.src_y = m.src_y;
+  f.step_x = m.src_w / m.dst_w;  // as fill()
+  f.step_y = m.src_h / m.dst_h;
+  f.dst_x = m.dst_x;
+  f.dst_y = m.dst_y;
+  f.dst_w = m.dst_w;
+  f.dst_h = m.dst_h;
+  return f;
+}
+
+}  // namespace internal
 
 Mapping Preprocessor::mapping(int width, int height) const {
   Mapping m;

@@ -82,6 +82,7 @@ class Context {
 
  private:
   friend class Engine;
+  friend struct ContextAccess;  // internal: device pre-processing (sdk/src/context_access.h)
   std::unique_ptr<ContextImpl> impl_;
 };
 

@@ -5,6 +5,8 @@
 //   strix::vision::Image frame = strix::vision::Image::packed(
 //       strix::vision::PixelFormat::kNV12, 1920, 1080, pixels);   // or fill planes/strides
 //   pre->run(frame, ctx.input(0).data);                            // one batch item
+//   // or pre->run_batch(ctx, 0, &frame, 1): the whole batch; on a "cuda" Context the raw
+//   // frame is uploaded and pre-processed on the GPU
 //   ctx.run();
 //   strix::Result<strix::vision::Classifier> cls =
 //       strix::vision::Classifier::create(model.metadata(), engine->output(0), {});
@@ -37,6 +39,10 @@
 #include "strix/model.h"
 #include "strix/status.h"
 #include "strix/tensor.h"
+
+namespace strix {
+class Context;
+}
 
 namespace strix::vision {
 
@@ -89,6 +95,8 @@ struct Mapping {
 };
 
 class Preprocessor {
+  friend struct PreprocessorAccess;  // internal: device jobs (sdk/vision/preprocess_internal.h)
+
  public:
   Preprocessor() = default;
 
@@ -103,6 +111,29 @@ class Preprocessor {
   // Writes one batch item (item_bytes() bytes) at `dst`. kInvalidArgument when the frame
   // is empty, a plane is null or a stride is too small; nothing is written then.
   Status run(const Image& image, void* dst) const;
+
+  // Writes a batch into graph input `input_index` of `ctx`, which must be the input this
+  // Preprocessor was created for (same shape, dtype and quantization): frames[k] becomes
+  // batch item k for k < count, and items count..N-1 are set to zero bytes, so an
+  // incomplete batch gives the same outputs on every device.
+  //   - CPU Context (and a device Context whose input is also read from host memory, by a
+  //     CPU-fallback node or as a graph output, or is read by no device node): run() into
+  //     ctx.input(input_index).data, item by item; the next ctx.run() uses it as usual.
+  //   - Device Context: the used bytes of each frame row are copied into page-locked
+  //     staging memory of the Context (allocated on first use and when a batch needs more),
+  //     uploaded on the Context's stream, and one kernel per frame writes the input's device
+  //     copy in the device layout, with the CPU path's values (same formulas and float
+  //     operations; bit-identical to run() on x86-64). ctx.input(input_index).data is NOT
+  //     written, and the next ctx.run() -- only that one -- does not copy it to the device:
+  //     host writes to it in between are ignored. Later runs copy it again as usual.
+  //     Returns once the work is enqueued (it first waits for the Context's earlier device
+  //     work); errors of the device work itself show in ctx.last_error() after ctx.run().
+  // The frames may be reused as soon as run_batch returns. Uses the Context, so only from
+  // the thread that runs it. Errors (nothing written): kInvalidArgument when input_index is
+  // out of range or names an input of another shape or type, frames is null, count is
+  // not in 1..N, a frame is invalid (as run(), naming frame k), or the input reads caller
+  // device memory (Context::set_device_input); device errors of the upload or launch.
+  Status run_batch(Context& ctx, int input_index, const Image* frames, int count) const;
 
   // The geometry run() uses for a width x height frame.
   Mapping mapping(int width, int height) const;

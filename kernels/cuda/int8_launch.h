@@ -1,0 +1,108 @@
+// kernels/cuda/int8_launch.h — launchers of the INT8 CUDA kernels (internal).
+//
+// Every INT8 kernel reproduces the CPU reference arithmetic bit for bit
+// (kernels/cpu/ref/requantize.h: integer accumulation, Q31 multiplier + shift, the same
+// rounding), so the CUDA backend's INT8 output equals the CPU INT8 path's byte for byte.
+// Rank-4 i8 activations are channels-last on the device (kernels/device.h): x [n, h, w, c].
+// Element counts and offsets must fit in int32 where a struct holds int (callers check).
+#pragma once
+
+#include <cstdint>
+
+#include <cuda_runtime.h>
+
+#include "kernels/cuda/launch.h"
+
+namespace strix::kernels::cuda {
+
+// One output step of ref::requantize per output channel.
+struct DevRequant {
+  const int32_t* bias = nullptr;   // [m]: the i32 bias minus x_zp * sum(w) (see DevConvI8)
+  const int32_t* mult = nullptr;   // [m] Q31 multipliers
+  const int32_t* shift = nullptr;  // [m] shifts
+  int32_t y_zp = 0, qmin = -128, qmax = 127;
+};
+
+// The INT8 Add of ref::add_i8 (a = the conv's output, b = the residual).
+struct DevAddI8 {
+  int32_t a_zp = 0, b_zp = 0, out_zp = 0;
+  int left_shift = 20;
+  int32_t a_mult = 0, b_mult = 0, out_mult = 0;
+  int a_shift = 0, b_shift = 0, out_shift = 0;
+  int32_t qmin = -128, qmax = 127;
+};
+
+// Conv2D (groups 1) over channels-last int8: x [n, h, w, c], w [m, kh, kw, c] (the device
+// layout of the filters), y [n, oh, ow, m]. Padding holds x_zp (real 0); `rq.bias` must
+// already hold bias - x_zp * sum over all taps of w, so that acc + rq.bias equals the
+// reference accumulator. With `residual` (fused Add): y1 = requantize(acc) with rq (whose
+// y_zp / qmin / qmax are then the conv output's, -128..127), y = add_i8(y1, residual).
+struct DevConvI8 {
+  int n, h, w, c, oh, ow, m, kh, kw, stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left;
+  int x_zp;
+  DevRequant rq;
+  const int8_t* residual = nullptr;  // [n, oh, ow, m] or null
+  DevAddI8 add;
+  // Tensor-core kernel only. ktab[i] = {r * dilation_h, s * dilation_w, c0, 0} of the i-th
+  // 16-byte chunk of the reduction (kh * kw * c / 16 entries, made by make_chunk_table).
+  const int4* ktab = nullptr;
+  // With residual: add_lut[v + 128] = mul_by_quantized_multiplier((v - a_zp) << left_shift,
+  // a_mult, a_shift) and add_lut[256 + v + 128] the same for b: the two terms of ref::add_i8
+  // for every int8 v, so the epilogue only adds them and requantizes (exact).
+  const int32_t* add_lut = nullptr;
+};
+
+// Tensor-core implicit GEMM (mma.sync m16n8k32 s8): needs c % 16 == 0. `config` picks the
+// tile shape (positions x channels, warps, pipeline stages): 0: 128x128 (4 warps of 64x64),
+// 1: 128x64, 2: 64x64, 3: 128x128 (8 warps of 64x32), 4: as 3 with 2 stages, 5: as 1 with 2
+// stages; kNumMmaConfigs of them.
+constexpr int kNumMmaConfigs = 6;
+// Sets the kernels' shared-memory limits once per process; call before any launch (not
+// inside stream capture). Returns false when the device refuses.
+bool prepare_conv_i8_mma();
+void launch_conv_i8_mma(int config, const DevConvI8& p, const int8_t* x, const int8_t* w, int8_t* y,
+                        cudaStream_t stream);
+
+// groups 1, c % 16 != 0 (stems: c = 3; c = 24), kh * kw * c <= kSmallCMaxK: tensor cores over
+// an im2col tile built in shared memory. `wp` is the filter [m][kpad] (kpad = kh * kw * c
+// rounded up to 32, zero-padded; pack on the host).
+constexpr int kSmallCMaxK = 256;
+bool prepare_conv_i8_small_c();
+void launch_conv_i8_small_c(const DevConvI8& p, const int8_t* x, const int8_t* wp, int8_t* y,
+                            cudaStream_t stream);
+
+// Any c and groups: direct convolution with dp4a. `wp` is the packed filter
+// [kh * kw * c4 / 4][m] of int32 (c4 = c/group rounded up to 4, zero-padded), made by
+// pack_conv_i8_direct on the host.
+struct DevConvI8Direct {
+  DevConvI8 conv;
+  int group = 1;
+};
+void launch_conv_i8_direct(const DevConvI8Direct& p, const int8_t* x, const int32_t* wp, int8_t* y,
+                           cudaStream_t stream);
+
+// Depthwise (group = c = m): w [c, kh, kw] as stored by the model (the device layout
+// [m, kh, kw, 1]).
+void launch_depthwise_i8(const DevConvI8& p, const int8_t* x, const int8_t* w, int8_t* y,
+                         cudaStream_t stream);
+
+// y = quantize(x) per tensor (ref::quantize_value). Rank-4 x (NCHW f32) -> y channels-last
+// when `to_channels_last` ([n, c, hw] -> [n, hw, c]); else elementwise over `count`.
+void launch_quantize_i8(const float* x, int8_t* y, int64_t n, int64_t c, int64_t hw, float scale,
+                        int32_t zp, bool to_channels_last, cudaStream_t stream);
+// y = scale * (x - zp); x channels-last -> y NCHW when `from_channels_last`.
+void launch_dequantize_i8(const int8_t* x, float* y, int64_t n, int64_t c, int64_t hw, float scale,
+                          int32_t zp, bool from_channels_last, cudaStream_t stream);
+
+// Max pooling over x [n, h, w, c] (same quantization in and out): geometry as DevPool.
+void launch_max_pool_i8(const DevPool& p, const int8_t* x, int8_t* y, cudaStream_t stream);
+// Global average over x [n, spatial, c] -> y [n, c]: ref::global_average_pool_i8.
+// same_scale: rounded mean; else requantize with (mult, shift).
+void launch_global_avg_pool_i8(const int8_t* x, int8_t* y, int64_t n, int64_t spatial, int64_t c,
+                               int32_t in_zp, int32_t out_zp, bool same_scale, int32_t mult,
+                               int shift, cudaStream_t stream);
+// y = add_i8(a, b) elementwise over `count` (same shapes).
+void launch_add_i8(const DevAddI8& q, const int8_t* a, const int8_t* b, int8_t* y, int64_t count,
+                   cudaStream_t stream);
+
+}  // namespace strix::kernels::cuda

@@ -1,0 +1,94 @@
+// kernels/cuda/int8_math.cuh — ref::requantize (kernels/cpu/ref/requantize.h) and ref::add_i8
+// in device code, so that GPU INT8 results equal the CPU's bytes. The arithmetic functions are
+// __host__ __device__: tests/cuda/cuda_int8_math_test.cc checks them against the reference on
+// the CPU (no GPU needed).
+#pragma once
+
+#include <climits>
+#include <cstdint>
+
+#include "kernels/cuda/int8_launch.h"
+
+namespace strix::kernels::cuda {
+
+// (a * b * 2) >> 32 rounded, saturating the single overflow case (gemmlowp's
+// SaturatingRoundingDoublingHighMul). The 64-bit quotient truncates toward zero like C's /.
+__host__ __device__ __forceinline__ int32_t srdhm(int32_t a, int32_t b) {
+  if (a == b && a == INT_MIN) return INT_MAX;
+  const long long ab = static_cast<long long>(a) * static_cast<long long>(b);
+  const long long v = ab + (ab >= 0 ? (1ll << 30) : (1ll - (1ll << 30)));
+  // v / 2^31 toward zero, without a 64-bit division.
+  const long long q = (v >= 0 ? v : v + ((1ll << 31) - 1)) >> 31;
+  return static_cast<int32_t>(q);
+}
+
+// x / 2^e rounded half away from zero.
+__host__ __device__ __forceinline__ int32_t rounding_divide_by_pot(int32_t x, int e) {
+  if (e <= 0) return x;
+  const int32_t mask = static_cast<int32_t>((1ll << e) - 1);
+  const int32_t remainder = x & mask;
+  const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+  return (x >> e) + (remainder > threshold ? 1 : 0);
+}
+
+__host__ __device__ __forceinline__ int32_t mul_by_quantized_multiplier(int32_t x, int32_t mult,
+                                                                        int shift) {
+  const int left = shift > 0 ? shift : 0;
+  const int right = shift > 0 ? 0 : -shift;
+  long long shifted = static_cast<long long>(x) * (1ll << left);
+  if (shifted > INT_MAX) shifted = INT_MAX;
+  if (shifted < INT_MIN) shifted = INT_MIN;
+  return rounding_divide_by_pot(srdhm(static_cast<int32_t>(shifted), mult), right);
+}
+
+__host__ __device__ __forceinline__ int32_t requantize_dev(int32_t acc, int32_t mult, int shift,
+                                                           int32_t zp, int32_t qmin, int32_t qmax) {
+  const int32_t y = mul_by_quantized_multiplier(acc, mult, shift) + zp;
+  return y < qmin ? qmin : (y > qmax ? qmax : y);
+}
+
+// requantize_dev for a multiplier in [2^30, 2^31) or 0 (quantize_multiplier's range: never
+// INT_MIN, never negative), in a few 64-bit operations. With m >= 0, srdhm(x, m) equals
+// floor((x * m + 2^30) / 2^31) (the sign-dependent nudge and the truncation toward zero of the
+// reference combine into one floor), and for e >= 1 rounding_divide_by_pot(h, e) equals
+// floor((h + 2^(e-1) - [h < 0]) / 2^e); nested floors of integer divisions merge, so
+//   y = (a + (2^(e-1) - [a < 0]) * 2^31) >> (31 + e),  a = x * m + 2^30,
+// where h < 0 exactly when a < 0. Bit-identical to requantize_dev (tests compare every byte).
+__host__ __device__ __forceinline__ int32_t requantize_fast(int32_t v, int32_t mult, int shift,
+                                                            int32_t zp, int32_t qmin,
+                                                            int32_t qmax) {
+  int32_t x = v;
+  if (shift > 0) {
+    const long long s = static_cast<long long>(v) << shift;
+    x = s > INT_MAX ? INT_MAX : (s < INT_MIN ? INT_MIN : static_cast<int32_t>(s));
+  }
+  const int e = shift > 0 ? 0 : -shift;
+  long long a = static_cast<long long>(x) * mult + (1ll << 30);
+  if (e > 0) a += ((1ll << (e - 1)) - (a < 0 ? 1 : 0)) * (1ll << 31);
+  const int32_t y = static_cast<int32_t>(a >> (31 + e)) + zp;
+  return y < qmin ? qmin : (y > qmax ? qmax : y);
+}
+
+__host__ __device__ __forceinline__ int32_t add_i8_dev(const DevAddI8& q, int32_t a, int32_t b) {
+  const int32_t sa = (a - q.a_zp) * (1 << q.left_shift);
+  const int32_t sb = (b - q.b_zp) * (1 << q.left_shift);
+  const int32_t sum = requantize_fast(sa, q.a_mult, q.a_shift, 0, INT_MIN, INT_MAX) +
+                      requantize_fast(sb, q.b_mult, q.b_shift, 0, INT_MIN, INT_MAX);
+  return requantize_fast(sum, q.out_mult, q.out_shift, q.out_zp, q.qmin, q.qmax);
+}
+
+#ifdef __CUDACC__
+// The output value of channel `ch` for accumulator `acc` (bias not yet added), with the
+// fused residual value `r` when p.residual is set.
+__device__ __forceinline__ int8_t conv_i8_output(const DevConvI8& p, int32_t acc, int ch,
+                                                 int32_t r) {
+  const int32_t v = acc + __ldg(p.rq.bias + ch);
+  int32_t y = requantize_fast(v, __ldg(p.rq.mult + ch), __ldg(p.rq.shift + ch), p.rq.y_zp,
+                              p.rq.qmin, p.rq.qmax);
+  if (p.residual != nullptr) y = add_i8_dev(p.add, y, r);
+  return static_cast<int8_t>(y);
+}
+
+#endif  // __CUDACC__
+
+}  // namespace strix::kernels::cuda

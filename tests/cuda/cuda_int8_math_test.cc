@@ -1,0 +1,103 @@
+// The CUDA INT8 kernels' requantize arithmetic (kernels/cuda/int8_math.cuh: requantize_fast,
+// the short form every kernel uses, and add_i8_dev) against the reference
+// (kernels/cpu/ref/requantize.h, ref::add_i8), evaluated on the CPU: no GPU needed. Random
+// accumulators over the whole int32 range and the edges, multipliers of real scales from 1e-12
+// to 1e4 (right shifts up to 31, left shifts that saturate), every zero point and clamp.
+#include <gtest/gtest.h>
+
+#include <climits>
+#include <random>
+
+#include "kernels/cpu/ref/binary.h"
+#include "kernels/cpu/ref/requantize.h"
+#include "kernels/cuda/int8_math.cuh"
+
+namespace strix::testing {
+namespace {
+
+using kernels::cuda::DevAddI8;
+using kernels::ref::QuantizedMultiplier;
+
+TEST(CudaInt8Math, RequantizeFastEqualsTheReference) {
+  std::mt19937 rng(12345);
+  std::uniform_real_distribution<double> log_scale(-12.0, 4.0);
+  std::uniform_int_distribution<int32_t> any(INT_MIN, INT_MAX);
+  std::uniform_int_distribution<int32_t> small(-70000, 70000);
+  std::uniform_int_distribution<int32_t> zp(-128, 127);
+  const int32_t edges[] = {0,
+                           1,
+                           -1,
+                           2,
+                           -2,
+                           3,
+                           -3,
+                           INT_MAX,
+                           INT_MIN,
+                           INT_MAX - 1,
+                           INT_MIN + 1,
+                           1 << 30,
+                           -(1 << 30),
+                           (1 << 30) - 1,
+                           -(1 << 30) + 1};
+  size_t checked = 0, mismatches = 0;
+  for (int s = 0; s < 4000; ++s) {
+    const QuantizedMultiplier q = kernels::ref::quantize_multiplier(std::pow(10.0, log_scale(rng)));
+    const int32_t z = zp(rng);
+    const int32_t lo = s % 3 == 0 ? -128 : z, hi = s % 5 == 0 ? 127 : 100;
+    for (int i = 0; i < 2000; ++i) {
+      const int32_t x = i < 15 ? edges[i] : (i % 2 ? any(rng) : small(rng));
+      const int32_t want = kernels::ref::requantize(x, q, z, lo, hi);
+      const int32_t got = kernels::cuda::requantize_fast(x, q.multiplier, q.shift, z, lo, hi);
+      const int32_t want_raw = kernels::ref::multiply_by_quantized_multiplier(x, q);
+      const int32_t got_raw =
+          kernels::cuda::requantize_fast(x, q.multiplier, q.shift, 0, INT_MIN, INT_MAX);
+      if (want != got || want_raw != got_raw) {
+        if (mismatches++ < 5)
+          ADD_FAILURE() << "x " << x << " multiplier " << q.multiplier << " shift " << q.shift
+                        << ": want " << want << " / " << want_raw << ", got " << got << " / "
+                        << got_raw;
+      }
+      ++checked;
+    }
+  }
+  EXPECT_EQ(mismatches, 0u) << "of " << checked;
+}
+
+TEST(CudaInt8Math, AddEqualsTheReferenceForEveryPair) {
+  std::mt19937 rng(777);
+  std::uniform_real_distribution<float> scale(0.002f, 0.2f);
+  std::uniform_int_distribution<int32_t> zp(-128, 127);
+  for (int c = 0; c < 40; ++c) {
+    const float sa = scale(rng), sb = scale(rng), so = c % 4 == 0 ? scale(rng) * 0.05f : scale(rng);
+    const int32_t za = zp(rng), zb = zp(rng), zo = zp(rng);
+    const int32_t qmin = c % 2 ? zo : -128;
+    kernels::ref::AddI8Params q =
+        kernels::ref::make_add_i8_params(sa, za, sb, zb, so, zo, qmin, 127);
+    DevAddI8 d{q.a_zp,
+               q.b_zp,
+               q.out_zp,
+               q.left_shift,
+               q.a_mul.multiplier,
+               q.b_mul.multiplier,
+               q.out_mul.multiplier,
+               q.a_mul.shift,
+               q.b_mul.shift,
+               q.out_mul.shift,
+               q.qmin,
+               q.qmax};
+    std::vector<int8_t> a(65536), b(65536), want(65536);
+    for (int i = 0; i < 65536; ++i) {
+      a[i] = static_cast<int8_t>((i >> 8) - 128);
+      b[i] = static_cast<int8_t>((i & 255) - 128);
+    }
+    const Shape all{65536};
+    kernels::ref::add_i8(q, kernels::ref::make_broadcast_plan(all, all, all), a.data(), b.data(),
+                         want.data());
+    size_t bad = 0;
+    for (int i = 0; i < 65536; ++i) bad += kernels::cuda::add_i8_dev(d, a[i], b[i]) != want[i];
+    EXPECT_EQ(bad, 0u) << "case " << c;
+  }
+}
+
+}  // namespace
+}  // namespace strix::testing
