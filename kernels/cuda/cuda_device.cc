@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "kernels/backend.h"
+#include "kernels/cpu/ref/movement_util.h"
 #include "kernels/cuda/cuda_common.h"
 #include "kernels/cuda/int8_kernels.h"
 #include "kernels/cuda/preprocess.h"
@@ -225,7 +226,7 @@ class CudaBackend : public Backend, public CudaBackendContext {
     using O = fb::OpType;
     O op = args.node->op();
     const bool generic = is_generic(op);
-    if (generic) return factory(op) != nullptr;
+    if (generic) return factory(op) != nullptr && moves_bytes_unchanged(args);
     if (int8_node(args)) return int8_factory(op) != nullptr;
     if (factory(op) == nullptr) return false;
     // Compute ops: every float tensor of one dtype (f32 or f16).
@@ -272,6 +273,18 @@ class CudaBackend : public Backend, public CudaBackendContext {
     return op == O::Concat || op == O::Reshape || op == O::Flatten || op == O::Squeeze ||
            op == O::Unsqueeze;
   }
+  // The data-movement kernels copy bytes: a quantized input must have the output's
+  // quantization (the reference Concat requantizes inputs whose parameters differ; such a
+  // node stays on the CPU).
+  static bool moves_bytes_unchanged(const PrepareArgs& args) {
+    const Quantization* out = args.outputs.empty() ? nullptr : args.outputs[0]->quant;
+    for (const KTensor* t : args.inputs) {
+      if (t == nullptr || !is_quantized(t->dtype)) continue;
+      if (!ref::movement::same_quantization(t->quant, out)) return false;
+    }
+    return true;
+  }
+  static bool is_quantized(DType d) { return d == DType::kI8 || d == DType::kU8; }
   // A node with an i8 input or output runs on the INT8 kernels (int8_kernels.h).
   static bool int8_node(const PrepareArgs& args) {
     for (const KTensor* t : args.inputs)

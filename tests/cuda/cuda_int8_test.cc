@@ -380,6 +380,42 @@ TEST(CudaInt8, SmallNetworkEndToEnd) {
   expect_same(b.finish(), in, "", 8);
 }
 
+// Concat copies bytes on the GPU only when every input has the output's quantization; the
+// reference requantizes the others, so such a node must stay on the CPU (and stay right).
+TEST(CudaInt8, ConcatRequantizingInputsStayOnTheCpu) {
+  STRIX_REQUIRE_GPU();
+  const uint32_t seed = fresh_seed();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  for (bool same : {true, false}) {
+    SCOPED_TRACE(same ? "same quantization" : "different quantization");
+    ModelBuilder b;
+    int a = b.add_input("a", DType::kI8, {2, 5, 7, 3});
+    int c = b.add_input("c", DType::kI8, {2, 3, 7, 3});
+    b.set_quantization(a, per_tensor(0.05f, -10));
+    b.set_quantization(c, same ? per_tensor(0.05f, -10) : per_tensor(0.11f, 20));
+    int y = b.add_tensor("y", DType::kI8, {2, 8, 7, 3});
+    b.set_quantization(y, per_tensor(0.05f, -10));
+    auto o = fb::CreateConcatOptions(b.fbb(), 1);
+    b.add_node("concat", fb::OpType::Concat, {a, c}, {y}, fb::OpOptions::ConcatOptions, o.Union());
+    b.mark_output(y);
+    std::vector<uint8_t> file = b.finish();
+    std::vector<HostTensor> in = {i8({2, 5, 7, 3}, random_i8(2 * 5 * 7 * 3, seed)),
+                                  i8({2, 3, 7, 3}, random_i8(2 * 3 * 7 * 3, seed + 1))};
+    Outputs ref = run(file, in, false);
+    Outputs got = run(file, in, true);
+    ASSERT_EQ(ref.out.size(), 1u);
+    ASSERT_EQ(got.out.size(), 1u);
+    EXPECT_EQ(got.out[0].bytes, ref.out[0].bytes);
+    std::string backend;
+    for (const NodeReport& n : got.nodes)
+      if (n.op == "Concat") backend = n.backend;
+    if (same)
+      EXPECT_EQ(backend, "cuda");
+    else
+      EXPECT_TRUE(backend == "cpu" || backend == "cpu-ref") << backend;
+  }
+}
+
 // STRIX_TEST_INT8_MODELS="a.strix b.strix": real INT8 models (strixc --precision int8), batch 2
 // of random images: the GPU's output floats equal the CPU INT8 path's.
 TEST(CudaInt8, ModelFilesMatchTheCpu) {
