@@ -53,6 +53,9 @@ __device__ __forceinline__ void mma_s8(int32_t (&d)[4], const uint32_t (&a)[4], 
 #endif
 }
 
+// KWC > 0: kw * c == KWC and dilation_w == 1, so the taps of one filter row are KWC contiguous
+// input bytes: a thread copies its own row's runs with KWC independent loads each.
+template <int KWC>
 __global__ void __launch_bounds__(kThreads)
     conv_i8_small_c_kernel(DevConvI8 p, const int8_t* __restrict__ x, const int8_t* __restrict__ wp,
                            int8_t* __restrict__ y, int kpad) {
@@ -73,59 +76,97 @@ __global__ void __launch_bounds__(kThreads)
       v = __ldg(reinterpret_cast<const int4*>(wp + static_cast<size_t>(col0 + r) * kpad) + ch);
     *reinterpret_cast<int4*>(sb + r * stride + ch * 16) = v;
   }
-  // The im2col tile: row = position, byte k = tap (r, s) channel c in the filter's order, zeros
-  // from K to kpad. Thread t fills bytes t and t + 128 of every row, so a row is read with
-  // consecutive threads on consecutive bytes and many loads are in flight per thread.
-  __shared__ int row_ih0[kRows], row_iw0[kRows];
-  __shared__ const int8_t* row_base[kRows];
-  {
+  if constexpr (KWC > 0) {
+    // Thread t builds row t: for each filter row r, the run of KWC bytes at (ih, iw0); border
+    // positions take the per-byte path with bounds (padding reads x_zp).
+    int8_t* dst = sa + tid * stride;
     const int pos = row0 + tid;
+    const int8_t zp = static_cast<int8_t>(p.x_zp);
+    int k = 0;
     if (pos < positions) {
       const int img = pos / ohw, rem = pos - img * ohw;
       const int oy = rem / p.ow, ox = rem - oy * p.ow;
-      row_ih0[tid] = oy * p.stride_h - p.pad_top;
-      row_iw0[tid] = ox * p.stride_w - p.pad_left;
-      row_base[tid] = x + static_cast<size_t>(img) * p.h * p.w * p.c;
-    } else {
-      row_ih0[tid] = -(1 << 28);  // every tap reads as padding
-      row_iw0[tid] = 0;
-      row_base[tid] = x;
-    }
-  }
-  int tap_dh[2], tap_dw[2], tap_c[2];
-  bool tap_real[2];
+      const int ih0 = oy * p.stride_h - p.pad_top, iw0 = ox * p.stride_w - p.pad_left;
+      const int8_t* base = x + static_cast<size_t>(img) * p.h * p.w * p.c;
+      const bool cols_inside = iw0 >= 0 && iw0 + p.kw <= p.w;
+      for (int r = 0; r < p.kh; ++r, k += KWC) {
+        const int ih = ih0 + r * p.dilation_h;
+        const bool row_inside = ih >= 0 && ih < p.h;
+        int8_t v[KWC];
+        if (row_inside && cols_inside) {
+          const int8_t* src = base + (ih * p.w + iw0) * p.c;
 #pragma unroll
-  for (int j = 0; j < 2; ++j) {
-    const int k = tid + j * kThreads;
-    tap_real[j] = k < K;
-    const int kk = tap_real[j] ? k : 0;
-    const int tap = kk / p.c, r = tap / p.kw;
-    tap_dh[j] = r * p.dilation_h;
-    tap_dw[j] = (tap - r * p.kw) * p.dilation_w;
-    tap_c[j] = kk - tap * p.c;
-  }
-  __syncthreads();
-  const int8_t zp = static_cast<int8_t>(p.x_zp);
-#pragma unroll 8
-  for (int row = 0; row < kRows; ++row) {
-    const int ih0 = row_ih0[row], iw0 = row_iw0[row];
-    const int8_t* base = row_base[row];
+          for (int b = 0; b < KWC; ++b) v[b] = __ldg(src + b);
+        } else {
+#pragma unroll
+          for (int b = 0; b < KWC; ++b) {
+            const int s = b / p.c, iw = iw0 + s;
+            v[b] = row_inside && iw >= 0 && iw < p.w
+                       ? __ldg(base + (ih * p.w + iw) * p.c + (b - s * p.c))
+                       : zp;
+          }
+        }
+#pragma unroll
+        for (int b = 0; b < KWC; ++b) dst[k + b] = v[b];
+      }
+    }
+    for (; k < kpad; ++k) dst[k] = 0;  // past K (and rows past the end): the filter is zero
+    __syncthreads();
+  } else {
+    // The im2col tile: row = position, byte k = tap (r, s) channel c in the filter's order, zeros
+    // from K to kpad. Thread t fills bytes t and t + 128 of every row, so a row is read with
+    // consecutive threads on consecutive bytes and many loads are in flight per thread.
+    __shared__ int row_ih0[kRows], row_iw0[kRows];
+    __shared__ const int8_t* row_base[kRows];
+    {
+      const int pos = row0 + tid;
+      if (pos < positions) {
+        const int img = pos / ohw, rem = pos - img * ohw;
+        const int oy = rem / p.ow, ox = rem - oy * p.ow;
+        row_ih0[tid] = oy * p.stride_h - p.pad_top;
+        row_iw0[tid] = ox * p.stride_w - p.pad_left;
+        row_base[tid] = x + static_cast<size_t>(img) * p.h * p.w * p.c;
+      } else {
+        row_ih0[tid] = -(1 << 28);  // every tap reads as padding
+        row_iw0[tid] = 0;
+        row_base[tid] = x;
+      }
+    }
+    int tap_dh[2], tap_dw[2], tap_c[2];
+    bool tap_real[2];
 #pragma unroll
     for (int j = 0; j < 2; ++j) {
       const int k = tid + j * kThreads;
-      if (k >= kpad) break;
-      int8_t v = 0;  // past K: the filter is zero there too
-      if (tap_real[j]) {
-        const int ih = ih0 + tap_dh[j], iw = iw0 + tap_dw[j];
-        v = static_cast<unsigned>(ih) < static_cast<unsigned>(p.h) &&
-                    static_cast<unsigned>(iw) < static_cast<unsigned>(p.w)
-                ? __ldg(base + (ih * p.w + iw) * p.c + tap_c[j])
-                : zp;
-      }
-      sa[row * stride + k] = v;
+      tap_real[j] = k < K;
+      const int kk = tap_real[j] ? k : 0;
+      const int tap = kk / p.c, r = tap / p.kw;
+      tap_dh[j] = r * p.dilation_h;
+      tap_dw[j] = (tap - r * p.kw) * p.dilation_w;
+      tap_c[j] = kk - tap * p.c;
     }
+    __syncthreads();
+    const int8_t zp = static_cast<int8_t>(p.x_zp);
+#pragma unroll 8
+    for (int row = 0; row < kRows; ++row) {
+      const int ih0 = row_ih0[row], iw0 = row_iw0[row];
+      const int8_t* base = row_base[row];
+#pragma unroll
+      for (int j = 0; j < 2; ++j) {
+        const int k = tid + j * kThreads;
+        if (k >= kpad) break;
+        int8_t v = 0;  // past K: the filter is zero there too
+        if (tap_real[j]) {
+          const int ih = ih0 + tap_dh[j], iw = iw0 + tap_dw[j];
+          v = static_cast<unsigned>(ih) < static_cast<unsigned>(p.h) &&
+                      static_cast<unsigned>(iw) < static_cast<unsigned>(p.w)
+                  ? __ldg(base + (ih * p.w + iw) * p.c + tap_c[j])
+                  : zp;
+        }
+        sa[row * stride + k] = v;
+      }
+    }
+    __syncthreads();
   }
-  __syncthreads();
 
   int32_t acc[2][8][4];
 #pragma unroll
@@ -187,13 +228,18 @@ __global__ void __launch_bounds__(kThreads)
 
 int smem_bytes(int kpad) { return (kRows + kCols) * (kpad + 16); }
 
+template <int KWC>
+bool set_smem() {
+  return cudaFuncSetAttribute(conv_i8_small_c_kernel<KWC>,
+                              cudaFuncAttributeMaxDynamicSharedMemorySize,
+                              smem_bytes(kSmallCMaxK)) == cudaSuccess;
+}
+
 }  // namespace
 
 bool prepare_conv_i8_small_c() {
   static const bool ok =
-      device_has_sm80() &&
-      cudaFuncSetAttribute(conv_i8_small_c_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                           smem_bytes(kSmallCMaxK)) == cudaSuccess;
+      device_has_sm80() && set_smem<0>() && set_smem<21>() && set_smem<9>() && set_smem<24>();
   return ok;
 }
 
@@ -202,7 +248,16 @@ void launch_conv_i8_small_c(const DevConvI8& p, const int8_t* x, const int8_t* w
   const int kpad = (p.kh * p.kw * p.c + 31) / 32 * 32;
   const int positions = p.n * p.oh * p.ow;
   dim3 grid((positions + kRows - 1) / kRows, (p.m + kCols - 1) / kCols);
-  conv_i8_small_c_kernel<<<grid, kThreads, smem_bytes(kpad), stream>>>(p, x, wp, y, kpad);
+  const int kwc = p.dilation_w == 1 ? p.kw * p.c : 0;  // the stems (7x7x3, 3x3x3), c = 24 1x1
+  const int smem = smem_bytes(kpad);
+  if (kwc == 21)
+    conv_i8_small_c_kernel<21><<<grid, kThreads, smem, stream>>>(p, x, wp, y, kpad);
+  else if (kwc == 9)
+    conv_i8_small_c_kernel<9><<<grid, kThreads, smem, stream>>>(p, x, wp, y, kpad);
+  else if (kwc == 24)
+    conv_i8_small_c_kernel<24><<<grid, kThreads, smem, stream>>>(p, x, wp, y, kpad);
+  else
+    conv_i8_small_c_kernel<0><<<grid, kThreads, smem, stream>>>(p, x, wp, y, kpad);
 }
 
 }  // namespace strix::kernels::cuda
