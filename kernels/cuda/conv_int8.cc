@@ -314,19 +314,7 @@ Status fused_add(const PrepareArgs& args, const KTensor& conv_out, ConvI8Kernel*
   }
   ref::AddI8Params a = ref::make_add_i8_params(sa, za, sb, zb, so, zo, qmin, qmax);
   k->add_params_ = a;
-  DevAddI8& d = k->p_.add;
-  d.a_zp = a.a_zp;
-  d.b_zp = a.b_zp;
-  d.out_zp = a.out_zp;
-  d.left_shift = a.left_shift;
-  d.a_mult = a.a_mul.multiplier;
-  d.a_shift = a.a_mul.shift;
-  d.b_mult = a.b_mul.multiplier;
-  d.b_shift = a.b_mul.shift;
-  d.out_mult = a.out_mul.multiplier;
-  d.out_shift = a.out_mul.shift;
-  d.qmin = a.qmin;
-  d.qmax = a.qmax;
+  k->p_.add = dev_add_params(a);
   k->residual_ = true;
   return Status();
 }

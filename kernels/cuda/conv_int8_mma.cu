@@ -16,68 +16,14 @@
 // memory), the int8 tile is written to shared memory and then stored with coalesced 16-byte
 // writes.
 #include "kernels/cuda/int8_math.cuh"
-
-// mma.m16n8k32 and cp.async need sm_80; the sm_75 build keeps the kernels as traps that
-// prepare_*() never lets run (the dp4a kernels serve those GPUs).
-#if !defined(__CUDA_ARCH__) || __CUDA_ARCH__ >= 800
-#define STRIX_SM80 1
-#else
-#define STRIX_SM80 0
-#endif
+#include "kernels/cuda/mma_sm80.cuh"
 
 namespace strix::kernels::cuda {
 namespace {
 
-// True when the current device has compute capability 8.0 or newer.
-bool device_has_sm80() {
-  int dev = 0, major = 0;
-  return cudaGetDevice(&dev) == cudaSuccess &&
-         cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, dev) == cudaSuccess &&
-         major >= 8;
-}
+using namespace sm80;  // NOLINT: this family's primitives (mma_sm80.cuh)
 
 constexpr int kBK = 64;  // reduction bytes per stage
-
-__device__ __forceinline__ uint32_t smem_addr(const void* p) {
-  return static_cast<uint32_t>(__cvta_generic_to_shared(p));
-}
-
-__device__ __forceinline__ void cp_async16(void* dst, const void* src, int src_bytes) {
-#if STRIX_SM80
-  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(smem_addr(dst)), "l"(src),
-               "r"(src_bytes));
-#endif
-}
-__device__ __forceinline__ void cp_async_commit() {
-#if STRIX_SM80
-  asm volatile("cp.async.commit_group;\n" ::);
-#endif
-}
-template <int N>
-__device__ __forceinline__ void cp_async_wait() {
-#if STRIX_SM80
-  asm volatile("cp.async.wait_group %0;\n" ::"n"(N));
-#endif
-}
-
-__device__ __forceinline__ void ldmatrix_x4(uint32_t (&r)[4], const void* p) {
-  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
-               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
-               : "r"(smem_addr(p)));
-}
-
-__device__ __forceinline__ void mma_s8(int32_t (&d)[4], const uint32_t (&a)[4], uint32_t b0,
-                                       uint32_t b1) {
-#if !STRIX_SM80
-  __trap();  // never launched there: prepare_*() refuses devices below compute capability 8.0
-#else
-  asm volatile(
-      "mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, "
-      "{%8, %9}, {%0, %1, %2, %3};\n"
-      : "+r"(d[0]), "+r"(d[1]), "+r"(d[2]), "+r"(d[3])
-      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
-#endif
-}
 
 // Byte offset of 16-byte chunk `j` of row `row` in a stage (64-byte rows, swizzled).
 __device__ __forceinline__ int swz(int row, int j) {

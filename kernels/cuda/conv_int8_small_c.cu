@@ -6,52 +6,16 @@
 // channels. Rows are kpad + 16 bytes apart, which keeps ldmatrix free of bank conflicts for
 // every kpad that is a multiple of 32. The epilogue requantizes exactly (int8_math.cuh).
 #include "kernels/cuda/int8_math.cuh"
-
-// mma.m16n8k32 and cp.async need sm_80; the sm_75 build keeps the kernels as traps that
-// prepare_*() never lets run (the dp4a kernels serve those GPUs).
-#if !defined(__CUDA_ARCH__) || __CUDA_ARCH__ >= 800
-#define STRIX_SM80 1
-#else
-#define STRIX_SM80 0
-#endif
+#include "kernels/cuda/mma_sm80.cuh"
 
 namespace strix::kernels::cuda {
 namespace {
 
-// True when the current device has compute capability 8.0 or newer.
-bool device_has_sm80() {
-  int dev = 0, major = 0;
-  return cudaGetDevice(&dev) == cudaSuccess &&
-         cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, dev) == cudaSuccess &&
-         major >= 8;
-}
+using namespace sm80;  // NOLINT: this family's primitives (mma_sm80.cuh)
 
 constexpr int kRows = 128;  // positions per block
 constexpr int kCols = 64;   // output channels per block
 constexpr int kThreads = 128;
-
-__device__ __forceinline__ uint32_t smem_addr(const void* p) {
-  return static_cast<uint32_t>(__cvta_generic_to_shared(p));
-}
-
-__device__ __forceinline__ void ldmatrix_x4(uint32_t (&r)[4], const void* p) {
-  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
-               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
-               : "r"(smem_addr(p)));
-}
-
-__device__ __forceinline__ void mma_s8(int32_t (&d)[4], const uint32_t (&a)[4], uint32_t b0,
-                                       uint32_t b1) {
-#if !STRIX_SM80
-  __trap();  // never launched there: prepare_*() refuses devices below compute capability 8.0
-#else
-  asm volatile(
-      "mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, "
-      "{%8, %9}, {%0, %1, %2, %3};\n"
-      : "+r"(d[0]), "+r"(d[1]), "+r"(d[2]), "+r"(d[3])
-      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
-#endif
-}
 
 // KWC > 0: kw * c == KWC and dilation_w == 1, so the taps of one filter row are KWC contiguous
 // input bytes: a thread copies its own row's runs with KWC independent loads each.

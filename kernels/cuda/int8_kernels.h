@@ -6,7 +6,9 @@
 #include <memory>
 #include <vector>
 
+#include "kernels/cpu/ref/binary.h"
 #include "kernels/cuda/cuda_common.h"
+#include "kernels/cuda/int8_launch.h"
 
 namespace strix::kernels::cuda {
 
@@ -24,6 +26,24 @@ class DeviceConstants {
  private:
   std::vector<void*> ptrs_;
 };
+
+// The device copy of the reference Add's constants.
+inline DevAddI8 dev_add_params(const ref::AddI8Params& q) {
+  DevAddI8 d;
+  d.a_zp = q.a_zp;
+  d.b_zp = q.b_zp;
+  d.out_zp = q.out_zp;
+  d.left_shift = q.left_shift;
+  d.a_mult = q.a_mul.multiplier;
+  d.a_shift = q.a_mul.shift;
+  d.b_mult = q.b_mul.multiplier;
+  d.b_shift = q.b_mul.shift;
+  d.out_mult = q.out_mul.multiplier;
+  d.out_shift = q.out_mul.shift;
+  d.qmin = q.qmin;
+  d.qmax = q.qmax;
+  return d;
+}
 
 // Conv2D (also as the fused Conv2D + residual Add) and FullyConnected with i8 activations.
 Result<std::unique_ptr<Kernel>> make_conv2d_i8(const CudaBackendContext& b,

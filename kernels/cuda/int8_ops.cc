@@ -202,18 +202,7 @@ Result<std::unique_ptr<Kernel>> make_add_i8(const CudaBackendContext& b, const P
   }
   ref::AddI8Params q = ref::make_add_i8_params(sa, za, sb, zb, so, zo, qmin, qmax);
   auto k = std::make_unique<AddI8Kernel>();
-  k->q_ = DevAddI8{q.a_zp,
-                   q.b_zp,
-                   q.out_zp,
-                   q.left_shift,
-                   q.a_mul.multiplier,
-                   q.b_mul.multiplier,
-                   q.out_mul.multiplier,
-                   q.a_mul.shift,
-                   q.b_mul.shift,
-                   q.out_mul.shift,
-                   q.qmin,
-                   q.qmax};
+  k->q_ = dev_add_params(q);
   k->count_ = y.shape.num_elements();
   k->supports_in_place = true;
   k->name = "cuda_add_i8";

@@ -10,6 +10,7 @@
 
 #include "kernels/cpu/ref/binary.h"
 #include "kernels/cpu/ref/requantize.h"
+#include "kernels/cuda/int8_kernels.h"
 #include "kernels/cuda/int8_math.cuh"
 
 namespace strix::testing {
@@ -73,18 +74,7 @@ TEST(CudaInt8Math, AddEqualsTheReferenceForEveryPair) {
     const int32_t qmin = c % 2 ? zo : -128;
     kernels::ref::AddI8Params q =
         kernels::ref::make_add_i8_params(sa, za, sb, zb, so, zo, qmin, 127);
-    DevAddI8 d{q.a_zp,
-               q.b_zp,
-               q.out_zp,
-               q.left_shift,
-               q.a_mul.multiplier,
-               q.b_mul.multiplier,
-               q.out_mul.multiplier,
-               q.a_mul.shift,
-               q.b_mul.shift,
-               q.out_mul.shift,
-               q.qmin,
-               q.qmax};
+    const DevAddI8 d = kernels::cuda::dev_add_params(q);
     std::vector<int8_t> a(65536), b(65536), want(65536);
     for (int i = 0; i < 65536; ++i) {
       a[i] = static_cast<int8_t>((i >> 8) - 128);
