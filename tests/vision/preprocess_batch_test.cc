@@ -17,32 +17,6 @@
 namespace strix::vision::testing {
 namespace {
 
-// A model in memory, its Engine and one Context.
-struct Session {
-  std::vector<uint8_t> file;
-  std::shared_ptr<Engine> engine;
-  Context ctx;
-};
-
-std::unique_ptr<Session> open(std::vector<uint8_t> file, const char* device = "cpu") {
-  auto s = std::make_unique<Session>();
-  s->file = std::move(file);
-  Result<Model> model = Model::from_buffer(s->file.data(), s->file.size());
-  EXPECT_TRUE(model.ok()) << model.status().to_string();
-  if (!model.ok()) return nullptr;
-  EngineOptions options;
-  options.device = device;
-  Result<std::shared_ptr<Engine>> engine = Engine::create(model.value(), options);
-  EXPECT_TRUE(engine.ok()) << engine.status().to_string();
-  if (!engine.ok()) return nullptr;
-  s->engine = engine.value();
-  Result<Context> ctx = s->engine->create_context();
-  EXPECT_TRUE(ctx.ok()) << ctx.status().to_string();
-  if (!ctx.ok()) return nullptr;
-  s->ctx = std::move(ctx).value();
-  return s;
-}
-
 // Items of run() for each frame, then zero bytes up to `batch` items.
 std::vector<uint8_t> expected(const Preprocessor& p, const Frame* frames, int count, int batch) {
   std::vector<uint8_t> out(p.item_bytes() * batch, 0);

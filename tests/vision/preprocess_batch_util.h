@@ -1,13 +1,18 @@
-// tests/vision/preprocess_batch_util.h — random camera frames with padded strides, and tiny
-// models whose image input feeds y = x + 0 (or Dequantize for int8), for the tests of
-// Preprocessor::run_batch on the CPU (tests/vision) and on CUDA (tests/cuda).
+// tests/vision/preprocess_batch_util.h — random camera frames with padded strides, tiny models
+// whose image input feeds y = x + 0 (or Dequantize for int8) and a Session that opens one, for
+// the tests of Preprocessor::run_batch on the CPU (tests/vision) and on CUDA (tests/cuda).
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <cstdint>
+#include <memory>
 #include <random>
 #include <vector>
 
 #include "converter/writer/model_builder.h"
+#include "strix/context.h"
+#include "strix/engine.h"
 #include "strix/model.h"
 #include "strix/vision.h"
 
@@ -107,6 +112,32 @@ inline InputContract make_contract(ColorOrder color, Layout layout, ResizeKind r
     c.std = {0.25f};
   }
   return c;
+}
+
+// A model in memory, its Engine and one Context.
+struct Session {
+  std::vector<uint8_t> file;
+  std::shared_ptr<Engine> engine;
+  Context ctx;
+};
+
+inline std::unique_ptr<Session> open(std::vector<uint8_t> file, const char* device = "cpu") {
+  auto s = std::make_unique<Session>();
+  s->file = std::move(file);
+  Result<Model> model = Model::from_buffer(s->file.data(), s->file.size());
+  EXPECT_TRUE(model.ok()) << model.status().to_string();
+  if (!model.ok()) return nullptr;
+  EngineOptions options;
+  options.device = device;
+  Result<std::shared_ptr<Engine>> engine = Engine::create(model.value(), options);
+  EXPECT_TRUE(engine.ok()) << engine.status().to_string();
+  if (!engine.ok()) return nullptr;
+  s->engine = engine.value();
+  Result<Context> ctx = s->engine->create_context();
+  EXPECT_TRUE(ctx.ok()) << ctx.status().to_string();
+  if (!ctx.ok()) return nullptr;
+  s->ctx = std::move(ctx).value();
+  return s;
 }
 
 }  // namespace strix::vision::testing
