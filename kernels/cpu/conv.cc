@@ -15,7 +15,8 @@
 //   last K block's stores.
 //   Stride 2 with kw >= 5: the input is first de-interleaved (even columns, then odd ones) so
 //   that the implicit im2col reads contiguous runs instead of gathers (ConvGeom::half).
-//   Tasks: (image, N group, M chunk); M is split only when there are too few groups.
+//   Tasks: (image, N group, M chunk); M is split only when there are too few groups or
+//   they would share the N panels unevenly between the threads.
 // group == C == M (depthwise, multiplier 1): conv_depthwise.cc.
 // Anything else (other groups, dilated depthwise, huge kernels): kUnsupported.
 // Residual fusion (PrepareArgs::fused_residual: y = act(conv + bias + residual)): the group-1
@@ -200,6 +201,24 @@ Result<std::unique_ptr<Kernel>> make_conv_gemm(const PrepareArgs& args, const Is
   const int64_t tiles = p.n * k->n_groups_;
   if (threads > 1 && tiles % threads != 0 && tiles < 4 * threads)
     k->m_chunks_ = std::min<int64_t>(k->m_panels_, threads);
+  if (threads > 1 && k->m_chunks_ == 1 && p.m >= 128 * threads) {
+    // Few N panels (one 14x14 image: 7 panels, 4 + 3 on 2 threads): the (image, group) tasks
+    // share the panels unevenly. Below 90% of an even share, the threads split M instead;
+    // each then packs the group's B panels itself (K x N: cheap next to its >= 128 x K x N
+    // FMAs; with fewer rows per thread, the duplicate packing costs more than the imbalance),
+    // and writes whole output channels, which the next (channel-split) layer reads locally.
+    std::vector<int64_t> load(static_cast<size_t>(threads), 0);
+    for (int64_t t = 0; t < tiles; ++t) {  // dynamic hand-out: the least loaded takes the next
+      int64_t g0, g1;
+      split_range(k->n_panels_, k->n_groups_, t % k->n_groups_, &g0, &g1);
+      *std::min_element(load.begin(), load.end()) += g1 - g0;
+    }
+    const int64_t most = *std::max_element(load.begin(), load.end());
+    if (10 * p.n * k->n_panels_ < 9 * threads * most) {
+      k->n_groups_ = ceil_div(k->n_panels_, kGroupPanels);
+      k->m_chunks_ = threads;
+    }
+  }
   const int64_t group_panels = ceil_div(k->n_panels_, k->n_groups_);
   k->scratch_floats_ = static_cast<int64_t>(
       align64(static_cast<size_t>(group_panels * k->kc_ * isa.nr) * sizeof(float)) / sizeof(float));

@@ -5,7 +5,8 @@
 //
 // parallel_for(n, fn) runs fn(i, thread) once for every i in [0, n) and returns when all
 // have finished. The calling thread takes part (it is thread 0); workers are 1..size()-1.
-// Tasks are handed out dynamically (an atomic counter), so `thread` only says which
+// Tasks are handed out dynamically (an atomic counter; with many tasks, in runs of
+// consecutive indices, about 8 runs per thread), so `thread` only says which
 // per-thread scratch slot the task may use: two tasks running at once never share it.
 // No allocation per call. Not reentrant: fn must not call parallel_for on the same pool.
 // A pool is used by one thread at a time (its Context's).
@@ -64,6 +65,7 @@ class ThreadPool {
   std::atomic<int> busy_{0};             // workers still in the current job
   std::atomic<int> sleepers_{0};
   int64_t n_ = 0;
+  int64_t grain_ = 1;  // indices per claim of next_
   Call call_ = nullptr;
   const void* ctx_ = nullptr;
   std::atomic<bool> stop_{false};

@@ -178,6 +178,39 @@ TEST(CpuOptConv, Winograd) {
   }
 }
 
+// `k` on 1, 3 and 4 threads against the reference, run by `kernel`.
+void check_threads(const ConvCase& k, uint32_t seed, const std::string& kernel) {
+  std::vector<uint8_t> file = conv_model(k, seed);
+  HostTensor x = f32({k.n, k.c, k.h, k.w}, random_floats(k.n * k.c * k.h * k.w, seed + 1));
+  Result<EngineRun> ref = run_engine(file, {x}, true, 1);
+  ASSERT_TRUE(ref.ok()) << ref.status().to_string();
+  for (int threads : {1, 3, 4}) {
+    SCOPED_TRACE("batch " + std::to_string(k.n) + ", threads " + std::to_string(threads));
+    Result<EngineRun> opt = run_engine(file, {x}, false, threads);
+    ASSERT_TRUE(opt.ok()) << opt.status().to_string();
+    EXPECT_NE(opt.value().nodes[0].kernel.find(kernel), std::string::npos);
+    EXPECT_LE(relative_l2(opt.value().outputs[0], ref.value().outputs[0]), 1e-5);
+  }
+}
+
+// Winograd on 1, 3 and 4 threads: with enough (image, tile block) pairs each pair is one task
+// (batch 3 x 4 blocks), else the three phases are split between the threads (batch 1).
+TEST(CpuOptConv, WinogradThreads) {
+  for (int64_t n : {1, 3})
+    check_threads({n, 33, 40, 37, 35, 3, 3, 1, 1, 1, 1, {1, 1, 1, 1}, 1, true, K::Relu}, 750,
+                  "conv2d_winograd2x2_f32_");
+}
+
+// 1x1 GEMM with few N panels per image (14x14: 7) and >= 128 rows per thread: the threads
+// split M (conv.cc); batch 4 keeps the (image, N group) split. Also threads 1 and 2.
+TEST(CpuOptConv, GemmSplitsMWhenFewPanels) {
+  for (int64_t n : {1, 4}) {
+    const ConvCase k{n, 40, 14, 14, 523, 1, 1, 1, 1, 1, 1, {}, 1, true, K::Relu};
+    check_threads(k, 760, "conv2d_1x1_gemm_f32_");
+    check(k, 770);
+  }
+}
+
 // Stride-2 convs with kw >= 5 read a de-interleaved copy of the input (ConvGeom::half):
 // even and odd tap offsets, negative ones (left padding), odd widths, several K blocks.
 TEST(CpuOptConv, StrideTwoDeinterleaved) {

@@ -17,7 +17,7 @@ TEST(CpuOptThreadPool, EveryTaskRunsOnceOnAValidThread) {
   for (int threads : {1, 2, 3}) {
     ThreadPool pool(threads);
     EXPECT_EQ(pool.size(), threads);
-    for (int64_t n : {0, 1, 2, 7, 1000}) {
+    for (int64_t n : {0, 1, 2, 7, 97, 1000}) {  // 97, 1000: runs of indices per claim
       std::vector<std::atomic<int>> hits(static_cast<size_t>(n));
       std::atomic<int> bad_thread{0};
       pool.parallel_for(n, [&](int64_t i, int thread) {
