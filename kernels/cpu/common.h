@@ -14,6 +14,7 @@
 
 #include "kernels/cpu/isa.h"
 #include "kernels/cpu/ref/activation.h"
+#include "kernels/cpu/ref/conv.h"
 #include "kernels/cpu/thread_pool.h"
 #include "kernels/kernel.h"
 
@@ -30,6 +31,25 @@ struct FusedAct {
 };
 
 inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// The ISA kernels' view of one image of a convolution (half = 0: plain input rows).
+inline ConvGeom conv_geom(const ref::Conv2DParams& p) {
+  ConvGeom g;
+  g.c = static_cast<int32_t>(p.c);
+  g.h = static_cast<int32_t>(p.h);
+  g.w = static_cast<int32_t>(p.w);
+  g.kh = static_cast<int32_t>(p.kh);
+  g.kw = static_cast<int32_t>(p.kw);
+  g.sh = static_cast<int32_t>(p.stride_h);
+  g.sw = static_cast<int32_t>(p.stride_w);
+  g.dh = static_cast<int32_t>(p.dilation_h);
+  g.dw = static_cast<int32_t>(p.dilation_w);
+  g.pt = static_cast<int32_t>(p.pad_top);
+  g.pl = static_cast<int32_t>(p.pad_left);
+  g.oh = static_cast<int32_t>(p.oh);
+  g.ow = static_cast<int32_t>(p.ow);
+  return g;
+}
 inline size_t align64(size_t n) { return (n + 63) & ~size_t(63); }
 
 // 64-byte aligned float storage owned by a kernel (packed weights, tables).

@@ -151,19 +151,7 @@ Result<std::unique_ptr<Kernel>> make_conv_gemm(const PrepareArgs& args, const Is
   k->direct_rows_ = p.kh == 1 && p.kw == 1 && p.stride_h == 1 && p.stride_w == 1 &&
                     p.pad_top == 0 && p.pad_left == 0 && p.pad_bottom == 0 && p.pad_right == 0;
   ConvGeom& g = k->geom_;
-  g.c = static_cast<int32_t>(p.c);
-  g.h = static_cast<int32_t>(p.h);
-  g.w = static_cast<int32_t>(p.w);
-  g.kh = static_cast<int32_t>(p.kh);
-  g.kw = static_cast<int32_t>(p.kw);
-  g.sh = static_cast<int32_t>(p.stride_h);
-  g.sw = static_cast<int32_t>(p.stride_w);
-  g.dh = static_cast<int32_t>(p.dilation_h);
-  g.dw = static_cast<int32_t>(p.dilation_w);
-  g.pt = static_cast<int32_t>(p.pad_top);
-  g.pl = static_cast<int32_t>(p.pad_left);
-  g.oh = static_cast<int32_t>(p.oh);
-  g.ow = static_cast<int32_t>(p.ow);
+  g = conv_geom(p);
   // Stride 2 with a kernel of width >= 5 (the 7x7 stems): de-interleaved input (contiguous
   // runs, no gathers). Narrower kernels gather fewer taps per run and were measured faster
   // without the extra pass.

@@ -178,18 +178,7 @@ Result<std::unique_ptr<Kernel>> make_depthwise_lanes(const PrepareArgs& args, co
     std::copy_n(static_cast<const float*>(args.inputs[2]->constant), p.c, k->bias_.data);
   k->packed_bytes = k->weights_.bytes() + k->bias_.bytes();
   k->tasks_ = tasks_for_runs(p.n * k->blocks_, args.threads);
-  ConvGeom& g = k->geom_;
-  g.c = static_cast<int32_t>(p.c);
-  g.h = static_cast<int32_t>(p.h);
-  g.w = static_cast<int32_t>(p.w);
-  g.kh = static_cast<int32_t>(p.kh);
-  g.kw = static_cast<int32_t>(p.kw);
-  g.sh = static_cast<int32_t>(p.stride_h);
-  g.sw = static_cast<int32_t>(p.stride_w);
-  g.pt = static_cast<int32_t>(p.pad_top);
-  g.pl = static_cast<int32_t>(p.pad_left);
-  g.oh = static_cast<int32_t>(p.oh);
-  g.ow = static_cast<int32_t>(p.ow);
+  k->geom_ = conv_geom(p);  // depthwise: dilation 1 (make_depthwise refuses others)
   const int64_t padded = ((p.oh - 1) * p.stride_h + p.kh) * ((p.ow - 1) * p.stride_w + p.kw);
   k->scratch_floats_ = static_cast<int64_t>(
       align64(static_cast<size_t>(padded * lanes) * sizeof(float)) / sizeof(float));
@@ -213,18 +202,7 @@ Result<std::unique_ptr<Kernel>> make_depthwise_plane(const PrepareArgs& args,
   k->weights_ = static_cast<const float*>(args.inputs[1]->constant);
   k->has_bias_ = args.inputs.size() > 2 && args.inputs[2] != nullptr;
   if (k->has_bias_) k->bias_ = static_cast<const float*>(args.inputs[2]->constant);
-  ConvGeom& g = k->geom_;
-  g.c = static_cast<int32_t>(p.c);
-  g.h = static_cast<int32_t>(p.h);
-  g.w = static_cast<int32_t>(p.w);
-  g.kh = static_cast<int32_t>(p.kh);
-  g.kw = static_cast<int32_t>(p.kw);
-  g.sh = static_cast<int32_t>(p.stride_h);
-  g.sw = static_cast<int32_t>(p.stride_w);
-  g.pt = static_cast<int32_t>(p.pad_top);
-  g.pl = static_cast<int32_t>(p.pad_left);
-  g.oh = static_cast<int32_t>(p.oh);
-  g.ow = static_cast<int32_t>(p.ow);
+  k->geom_ = conv_geom(p);  // depthwise: dilation 1 (make_depthwise refuses others)
   if (!k->zeros_.allocate(static_cast<size_t>(p.w)))
     return node_error(args, StatusCode::kOutOfMemory, "cannot allocate the zero row");
   k->tasks_ = tasks_for_runs(p.n * p.c, args.threads);
@@ -262,16 +240,7 @@ Result<std::unique_ptr<Kernel>> make_depthwise(const PrepareArgs& args, const Is
               &k->scratch_floats_);
   if (p.stride_h == 1 && p.stride_w == 1) {
     k->direct_ = true;
-    ConvGeom& g = k->direct_geom_;
-    g.c = static_cast<int32_t>(p.c);
-    g.h = static_cast<int32_t>(p.h);
-    g.w = static_cast<int32_t>(p.w);
-    g.kh = static_cast<int32_t>(p.kh);
-    g.kw = static_cast<int32_t>(p.kw);
-    g.pt = static_cast<int32_t>(p.pad_top);
-    g.pl = static_cast<int32_t>(p.pad_left);
-    g.oh = static_cast<int32_t>(p.oh);
-    g.ow = static_cast<int32_t>(p.ow);
+    k->direct_geom_ = conv_geom(p);  // stride 1, dilation 1 here
     if (!k->zeros_.allocate(static_cast<size_t>(p.w)))
       return node_error(args, StatusCode::kOutOfMemory, "cannot allocate the zero row");
     k->scratch_floats_ = 0;

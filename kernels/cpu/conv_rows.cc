@@ -182,18 +182,7 @@ Result<std::unique_ptr<Kernel>> make_conv_rows(const PrepareArgs& args, const Is
     g.oh = 1;
     g.ow = static_cast<int32_t>(k->n_);
   } else {
-    g.h = static_cast<int32_t>(p.h);
-    g.w = static_cast<int32_t>(p.w);
-    g.kh = static_cast<int32_t>(p.kh);
-    g.kw = static_cast<int32_t>(p.kw);
-    g.sh = static_cast<int32_t>(p.stride_h);
-    g.sw = static_cast<int32_t>(p.stride_w);
-    g.dh = static_cast<int32_t>(p.dilation_h);
-    g.dw = static_cast<int32_t>(p.dilation_w);
-    g.pt = static_cast<int32_t>(p.pad_top);
-    g.pl = static_cast<int32_t>(p.pad_left);
-    g.oh = static_cast<int32_t>(p.oh);
-    g.ow = static_cast<int32_t>(p.ow);
+    g = conv_geom(p);
   }
 
   // Weights W [M, K] -> W^T panels, K block by K block: block k0 (kcl columns) starts at

@@ -72,16 +72,7 @@ Result<std::unique_ptr<Kernel>> make_conv_stem(const PrepareArgs& args, const Is
   if (args.inputs.size() > 2 && args.inputs[2] != nullptr)
     std::copy_n(static_cast<const float*>(args.inputs[2]->constant), p.m, k->bias_.data);
   k->packed_bytes = k->weights_.bytes() + k->bias_.bytes();
-  ConvGeom& g = k->geom_;
-  g.c = static_cast<int32_t>(p.c);
-  g.h = static_cast<int32_t>(p.h);
-  g.w = static_cast<int32_t>(p.w);
-  g.kh = g.kw = 3;
-  g.sh = g.sw = 2;
-  g.pt = static_cast<int32_t>(p.pad_top);
-  g.pl = static_cast<int32_t>(p.pad_left);
-  g.oh = static_cast<int32_t>(p.oh);
-  g.ow = static_cast<int32_t>(p.ow);
+  k->geom_ = conv_geom(p);  // 3x3, stride 2, dilation 1 (checked above)
   k->name = std::string("conv2d_stem3x3s2_f32_") + isa_name(isa.isa);
   return std::unique_ptr<Kernel>(std::move(k));
 }

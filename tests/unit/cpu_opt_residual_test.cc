@@ -71,32 +71,9 @@ struct OneRun {
 
 Result<OneRun> run(const std::vector<uint8_t>& file, const std::vector<HostTensor>& inputs,
                    bool reference, int threads) {
-  Result<Model> model = Model::from_buffer(file.data(), file.size());
-  if (!model.ok()) return model.status();
-  EngineOptions options;
-  options.threads = threads;
-  options.reference_kernels = reference;
-  Result<std::shared_ptr<Engine>> engine = Engine::create(model.value(), options);
-  if (!engine.ok()) return engine.status();
-  Result<Context> context = engine.value()->create_context();
-  if (!context.ok()) return context.status();
-  Context& ctx = context.value();
-  for (size_t i = 0; i < inputs.size(); ++i)
-    STRIX_RETURN_IF_ERROR(
-        ctx.set_input(static_cast<int>(i), inputs[i].bytes.data(), inputs[i].bytes.size()));
-  for (int pass = 0; pass < 2; ++pass) {  // the second run catches state kept between runs
-    TensorView out = ctx.output(0);
-    std::memset(out.data, 0xA5, out.byte_size());
-    ctx.run();
-  }
-  TensorView out = ctx.output(0);
-  OneRun r;
-  r.out.dtype = out.dtype;
-  r.out.shape = out.shape;
-  const auto* p = static_cast<const uint8_t*>(out.data);
-  r.out.bytes.assign(p, p + out.byte_size());
-  r.nodes = engine.value()->report().nodes;
-  return r;
+  Result<cpuopt::EngineRun> r = cpuopt::run_engine(file, inputs, reference, threads);
+  if (!r.ok()) return r.status();
+  return OneRun{std::move(r.value().raw[0]), std::move(r.value().nodes)};
 }
 
 std::vector<float> floats_of(const HostTensor& t) {

@@ -96,8 +96,9 @@ TEST(CpuOptStem, OtherConvsKeepTheirKernels) {
   expect_matches_reference(file, {xt});
   Result<EngineRun> r = run_engine(file, {xt}, false, 1);
   ASSERT_TRUE(r.ok());
-  if (kernels::cpu::selected_isa() == kernels::cpu::Isa::kAvx512)
+  if (kernels::cpu::selected_isa() == kernels::cpu::Isa::kAvx512) {
     EXPECT_EQ(r.value().nodes[0].kernel.find("stem"), std::string::npos);
+  }
 }
 
 }  // namespace

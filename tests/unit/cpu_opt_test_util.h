@@ -25,11 +25,12 @@ namespace strix::testing::cpuopt {
 using writer::ModelBuilder;
 
 struct EngineRun {
-  std::vector<std::vector<float>> outputs;
+  std::vector<std::vector<float>> outputs;  // the f32 outputs' values (empty for other dtypes)
+  std::vector<HostTensor> raw;              // every output as it came out
   std::vector<NodeReport> nodes;
 };
 
-// Builds an Engine for `file` with the given options, runs once, copies the f32 outputs.
+// Builds an Engine for `file` with the given options, runs twice, copies the outputs.
 inline Result<EngineRun> run_engine(const std::vector<uint8_t>& file,
                                     const std::vector<HostTensor>& inputs, bool reference,
                                     int threads) {
@@ -57,8 +58,13 @@ inline Result<EngineRun> run_engine(const std::vector<uint8_t>& file,
   }
   for (int i = 0; i < e.num_outputs(); ++i) {
     TensorView out = ctx.output(i);
-    const float* p = out.as<float>();
-    run.outputs.emplace_back(p, p + out.shape.num_elements());
+    HostTensor t;
+    t.dtype = out.dtype;
+    t.shape = out.shape;
+    const auto* b = static_cast<const uint8_t*>(out.data);
+    t.bytes.assign(b, b + out.byte_size());
+    run.outputs.push_back(out.dtype == DType::kF32 ? t.values<float>() : std::vector<float>());
+    run.raw.push_back(std::move(t));
   }
   run.nodes = e.report().nodes;
   return run;
