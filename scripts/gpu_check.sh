@@ -8,6 +8,7 @@
 #   mkdir -p .deps && cd .deps && apt-get download libflatbuffers-dev flatbuffers-compiler \
 #     libflatbuffers2 libcli11-dev nlohmann-json3-dev Environment: STEPS="build test bench torch" (default all), TORCH_COMPILE=1 adds
 # torch.compile to the baseline, BENCH_QUICK=1 runs batch 1 and 256 of resnet50 only,
+# BENCH_INT8_ONLY=1 the INT8 rows and INT8 per-node profiles only,
 # INT8_MODELS=DIR (default build/gpu_models, carried with the call) holds INT8 models made on
 # the host (`strixc convert M.onnx --precision int8 --calib-data ...`, e.g. the *.int8.strix
 # files of `tests/bench/bench_vs_ort.py --int8`): the INT8 tests compare them with the CPU and
@@ -80,6 +81,14 @@ if has bench; then
   timeout 120 "$BUILD/tests/bench/preprocess_bench" --iters 50 --batch 8 >> "$OUT/preprocess_bench.txt" 2>&1
   if [ "${BENCH_QUICK:-0}" = 1 ]; then
     for b in 1 256; do bench fp16 resnet50_f16 $b; done
+  elif [ "${BENCH_INT8_ONLY:-0}" = 1 ]; then  # the INT8 rows and the INT8 profile only
+    for m in $int8_models; do
+      name=$(basename "$m" .int8.strix)
+      cp "$m" "$MODELS/${name}_int8.strix"
+      for b in 1 256; do bench int8 ${name}_int8 $b; done
+    done
+    bench int8_profile resnet50_int8 256 --profile 40
+    bench int8_profile mobilenet_v2_int8 256 --profile 20
   else
     for m in resnet50 mobilenet_v2 resnet18; do
       for b in 1 256; do bench fp16 ${m}_f16 $b; done

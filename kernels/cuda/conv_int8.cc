@@ -25,7 +25,7 @@
 namespace strix::kernels::cuda {
 namespace {
 
-enum class Path { kMma, kDirect, kDepthwise, kSmallC };
+enum class Path { kMma, kDirect, kDepthwise, kSmallC, kSpaceToDepth };
 
 class ConvI8Kernel : public Kernel {
  public:
@@ -52,15 +52,22 @@ class ConvI8Kernel : public Kernel {
       case Path::kSmallC:
         launch_conv_i8_small_c(p, x, static_cast<const int8_t*>(consts_.get(0)), y, s);
         break;
+      case Path::kSpaceToDepth: {
+        auto* image = static_cast<int8_t*>(a.scratch);
+        launch_space_to_depth_i8(s2d_, x, image, s);
+        launch_conv_i8_mma(config_, p, image, static_cast<const int8_t*>(consts_.get(0)), y, s);
+        break;
+      }
     }
   }
 
-  DevConvI8 p_{};
+  DevConvI8 p_{};  // with kSpaceToDepth: the stride-1 convolution over the s2d image
+  DevSpaceToDepthI8 s2d_{};
   Path path_ = Path::kMma;
   int config_ = 0;
   int group_ = 1;
   bool residual_ = false;
-  bool own_w_ = false;           // the filter is consts_[0] (FC) instead of inputs[1]
+  bool own_w_ = false;           // the filter is consts_[0] (FC, s2d) instead of inputs[1]
   DeviceConstants consts_;       // [0] packed filter (when owned), then bias, mult, shift, tables
   ref::AddI8Params add_params_;  // the fused residual Add (host copy, for its table)
 };
@@ -151,9 +158,11 @@ int pick_mma_config(const DevConvI8& shape) {
 }
 
 // Fills the kernel for geometry g: path, packed filters, folded bias, multipliers. `w_host` is
-// the model's filter [m, c/group, kh, kw] (FC: [m, 1, 1, k] through `at`).
+// the model's filter [m, c/group, kh, kw] (FC: [m, 1, 1, k] through `at`). `own_filter`: the
+// tensor-core path packs its own channels-last copy of the filter (else it reads inputs[1]).
 Status build(const PrepareArgs& args, const Geometry& g, const int8_t* w_host, WeightAt at,
-             const int32_t* bias, const ref::QuantParams& q, bool fc, ConvI8Kernel* k) {
+             const int32_t* bias, const ref::QuantParams& q, bool fc, bool own_filter,
+             ConvI8Kernel* k) {
   const int64_t int_max = (int64_t(1) << 31) - 1;
   if (g.n * g.h * g.w * g.c > int_max || g.n * g.oh * g.ow * g.m > int_max ||
       g.m * g.kh * g.kw * g.c > int_max)
@@ -220,10 +229,12 @@ Status build(const PrepareArgs& args, const Geometry& g, const int8_t* w_host, W
           packed[(t * nq + c / 4) * g.m + m] |= static_cast<int32_t>(byte) << (8 * (c % 4));
         }
     STRIX_RETURN_IF_ERROR(k->consts_.add(packed.data(), packed.size() * sizeof(int32_t)));
-  } else if (fc) {  // [m][k]: the channels-last filter of a 1x1 conv
-    std::vector<int8_t> packed(static_cast<size_t>(g.m * g.c));
+  } else if (own_filter) {  // [m][kh][kw][c]: the channels-last filter
+    std::vector<int8_t> packed(static_cast<size_t>(g.m * taps * g.c));
     for (int64_t m = 0; m < g.m; ++m)
-      for (int64_t c = 0; c < g.c; ++c) packed[m * g.c + c] = at(w_host, g, m, c, 0, 0);
+      for (int64_t t = 0; t < taps; ++t)
+        for (int64_t c = 0; c < g.c; ++c)
+          packed[(m * taps + t) * g.c + c] = at(w_host, g, m, c, t / g.kw, t % g.kw);
     STRIX_RETURN_IF_ERROR(k->consts_.add(packed.data(), packed.size()));
     k->own_w_ = true;
   }  // else: the Engine's upload of inputs[1] is already [m, kh, kw, c] (device.h)
@@ -248,6 +259,8 @@ Status build(const PrepareArgs& args, const Geometry& g, const int8_t* w_host, W
   p.rq.bias = static_cast<const int32_t*>(k->consts_.get(first));
   p.rq.mult = static_cast<const int32_t*>(k->consts_.get(first + 1));
   p.rq.shift = static_cast<const int32_t*>(k->consts_.get(first + 2));
+  p.rq.any_left_shift = false;
+  for (int32_t s : shift) p.rq.any_left_shift = p.rq.any_left_shift || s > 0;
   int next = first + 3;
   if (k->path_ == Path::kMma) {  // where each 16-byte chunk of the reduction comes from
     std::vector<int32_t> table;
@@ -282,6 +295,54 @@ Status build(const PrepareArgs& args, const Geometry& g, const int8_t* w_host, W
   if (fc) k->name.replace(0, std::strlen("cuda_conv"), "cuda_fc");
   if (k->path_ == Path::kMma) k->name += "_t" + std::to_string(k->config_);
   if (k->residual_) k->name += "_residual";
+  return Status();
+}
+
+// Stride-2 convolutions over at most 4 channels with a filter of 2 x 2 or more (the stems) run
+// as a stride-1 convolution over the space-to-depth image (DevSpaceToDepthI8): 16 channels, so
+// the tensor-core kernel reads whole 16-byte chunks instead of building im2col rows bytewise.
+bool use_space_to_depth(const Geometry& g) {
+  return g.group == 1 && g.c <= 4 && g.sh == 2 && g.sw == 2 && g.dh == 1 && g.dw == 1 &&
+         g.kh >= 2 && g.kw >= 2 && prepare_conv_i8_mma();
+}
+
+Status build_space_to_depth(const PrepareArgs& args, const Geometry& g, const int8_t* w,
+                            const int32_t* bias, const ref::QuantParams& q, ConvI8Kernel* k) {
+  const int64_t kh2 = (g.kh + 1) / 2, kw2 = (g.kw + 1) / 2, c2 = 16;
+  const int64_t sh = g.oh + kh2 - 1, sw = g.ow + kw2 - 1;
+  if (g.n * sh * sw * c2 > (int64_t(1) << 31) - 1)
+    return node_error(args, StatusCode::kUnsupported, "tensor too large for the int8 kernels");
+  // The stride-1 filter in the model's layout [m, c2, kh2, kw2]: tap (r, s), channel
+  // (dy * 2 + dx) * c + ch holds w(2r + dy, 2s + dx, ch), zero past the original filter.
+  std::vector<int8_t> w2(static_cast<size_t>(g.m * c2 * kh2 * kw2), 0);
+  for (int64_t m = 0; m < g.m; ++m)
+    for (int64_t r = 0; r < kh2; ++r)
+      for (int64_t s = 0; s < kw2; ++s)
+        for (int64_t dy = 0; dy < 2; ++dy)
+          for (int64_t dx = 0; dx < 2; ++dx)
+            for (int64_t ch = 0; ch < g.c; ++ch) {
+              if (2 * r + dy >= g.kh || 2 * s + dx >= g.kw) continue;
+              const int64_t c = (dy * 2 + dx) * g.c + ch;
+              w2[((m * c2 + c) * kh2 + r) * kw2 + s] =
+                  conv_weight(w, g, m, ch, 2 * r + dy, 2 * s + dx);
+            }
+  Geometry g2 = g;
+  g2.h = sh;
+  g2.w = sw;
+  g2.c = c2;
+  g2.kh = kh2;
+  g2.kw = kw2;
+  g2.sh = g2.sw = 1;
+  g2.pt = g2.pl = 0;
+  STRIX_RETURN_IF_ERROR(build(args, g2, w2.data(), conv_weight, bias, q, false, true, k));
+  if (k->path_ != Path::kMma)
+    return node_error(args, StatusCode::kInternal, "space-to-depth conv off the tensor cores");
+  k->path_ = Path::kSpaceToDepth;
+  k->s2d_ = DevSpaceToDepthI8{static_cast<int>(g.n), static_cast<int>(g.h),  static_cast<int>(g.w),
+                              static_cast<int>(g.c), static_cast<int>(g.pt), static_cast<int>(g.pl),
+                              static_cast<int>(sh),  static_cast<int>(sw),   q.x_zero_point};
+  k->scratch_bytes = static_cast<size_t>(g.n * sh * sw * c2);
+  k->name.replace(0, std::strlen("cuda_conv_i8"), "cuda_conv_i8_s2d");
   return Status();
 }
 
@@ -356,7 +417,11 @@ Result<std::unique_ptr<Kernel>> make_conv2d_i8(const CudaBackendContext& b,
   const auto* bias = has_bias ? static_cast<const int32_t*>(args.inputs[2]->constant) : nullptr;
   if (w == nullptr || (has_bias && bias == nullptr))
     return node_error(args, StatusCode::kUnsupported, "int8 weights must be constants");
-  STRIX_RETURN_IF_ERROR(build(args, g, w, conv_weight, bias, q, false, k.get()));
+  if (use_space_to_depth(g)) {
+    STRIX_RETURN_IF_ERROR(build_space_to_depth(args, g, w, bias, q, k.get()));
+  } else {
+    STRIX_RETURN_IF_ERROR(build(args, g, w, conv_weight, bias, q, false, false, k.get()));
+  }
   return std::unique_ptr<Kernel>(std::move(k));
 }
 
@@ -383,7 +448,7 @@ Result<std::unique_ptr<Kernel>> make_fully_connected_i8(const CudaBackendContext
                            : [](const int8_t* w, const Geometry& g, int64_t m, int64_t c, int64_t,
                                 int64_t) { return w[c * g.m + m]; };
   auto k = std::make_unique<ConvI8Kernel>();
-  STRIX_RETURN_IF_ERROR(build(args, g, w, at, bias, q, true, k.get()));
+  STRIX_RETURN_IF_ERROR(build(args, g, w, at, bias, q, true, true, k.get()));
   return std::unique_ptr<Kernel>(std::move(k));
 }
 

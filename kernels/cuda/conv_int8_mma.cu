@@ -46,6 +46,50 @@ struct MmaConfig {
   static_assert(kBN % 16 == 0, "16-byte epilogue chunks");
 };
 
+// The epilogue's arithmetic: every accumulator of this thread requantized (and combined with
+// the residual tile `sr` through the Add's tables `lut`) into the int8 tile `sy` (rows of
+// kYStride bytes). Thread's accumulators: rows (lane >> 2) and +8 of each m16 tile, columns
+// 2 * (lane & 3) and +1 of each n8 tile. LSH: some multiplier has a left shift (see rq_apply).
+template <class Cfg, bool LSH>
+__device__ __forceinline__ void requantize_tile(const DevConvI8& p,
+                                                const int32_t (&acc)[Cfg::MT][Cfg::NT][4],
+                                                int8_t* sy, const int8_t* sr, const int32_t* lut,
+                                                int col0, bool residual) {
+  constexpr int MT = Cfg::MT, NT = Cfg::NT, WARPS_M = Cfg::WARPS_M, YS = Cfg::kYStride;
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  const int wm = warp % WARPS_M, wn = warp / WARPS_M;
+  const RqConst add_rq = rq_const(p.add.out_mult, p.add.out_shift);
+  const int32_t* lut_a = lut + 128;
+  const int32_t* lut_b = lut + 256 + 128;
+#pragma unroll
+  for (int nt = 0; nt < NT; ++nt) {
+    const int cl = wn * NT * 8 + nt * 8 + (lane & 3) * 2;
+    const int col = col0 + cl;
+    if (col >= p.m) continue;
+    const int c1 = col + 1 < p.m ? col + 1 : col;
+    const int32_t b0 = __ldg(p.rq.bias + col), b1 = __ldg(p.rq.bias + c1);
+    const RqConst q0 = rq_const(__ldg(p.rq.mult + col), __ldg(p.rq.shift + col));
+    const RqConst q1 = rq_const(__ldg(p.rq.mult + c1), __ldg(p.rq.shift + c1));
+#pragma unroll
+    for (int mt = 0; mt < MT; ++mt) {
+#pragma unroll
+      for (int half = 0; half < 2; ++half) {
+        const int rl = wm * MT * 16 + mt * 16 + (lane >> 2) + half * 8;
+        int32_t v0 = rq_clamp<LSH>(acc[mt][nt][half * 2] + b0, q0, p.rq.y_zp, p.rq.qmin, p.rq.qmax);
+        int32_t v1 =
+            rq_clamp<LSH>(acc[mt][nt][half * 2 + 1] + b1, q1, p.rq.y_zp, p.rq.qmin, p.rq.qmax);
+        if (residual) {
+          const char2 r = *reinterpret_cast<const char2*>(sr + rl * YS + cl);
+          v0 = rq_clamp<LSH>(lut_a[v0] + lut_b[r.x], add_rq, p.add.out_zp, p.add.qmin, p.add.qmax);
+          v1 = rq_clamp<LSH>(lut_a[v1] + lut_b[r.y], add_rq, p.add.out_zp, p.add.qmin, p.add.qmax);
+        }
+        *reinterpret_cast<char2*>(sy + rl * YS + cl) =
+            make_char2(static_cast<int8_t>(v0), static_cast<int8_t>(v1));
+      }
+    }
+  }
+}
+
 template <class Cfg>
 __global__ void __launch_bounds__(Cfg::kThreads)
     conv_i8_mma_kernel(DevConvI8 p, const int8_t* __restrict__ x, const int8_t* __restrict__ w,
@@ -193,38 +237,10 @@ __global__ void __launch_bounds__(Cfg::kThreads)
     __syncthreads();
   }
 
-  // Thread's accumulators: rows (lane >> 2) and +8 of each m16 tile, columns 2 * (lane & 3)
-  // and +1 of each n8 tile.
-#pragma unroll
-  for (int nt = 0; nt < NT; ++nt) {
-    const int cl = wn * NT * 8 + nt * 8 + (lane & 3) * 2;
-    const int col = col0 + cl;
-    if (col >= p.m) continue;
-    const int c1 = col + 1 < p.m ? col + 1 : col;
-    const int32_t b0 = __ldg(p.rq.bias + col), b1 = __ldg(p.rq.bias + c1);
-    const int32_t m0 = __ldg(p.rq.mult + col), m1 = __ldg(p.rq.mult + c1);
-    const int s0 = __ldg(p.rq.shift + col), s1 = __ldg(p.rq.shift + c1);
-#pragma unroll
-    for (int mt = 0; mt < MT; ++mt) {
-#pragma unroll
-      for (int half = 0; half < 2; ++half) {
-        const int rl = wm * MT * 16 + mt * 16 + (lane >> 2) + half * 8;
-        int32_t v0 =
-            requantize_fast(acc[mt][nt][half * 2] + b0, m0, s0, p.rq.y_zp, p.rq.qmin, p.rq.qmax);
-        int32_t v1 = requantize_fast(acc[mt][nt][half * 2 + 1] + b1, m1, s1, p.rq.y_zp, p.rq.qmin,
-                                     p.rq.qmax);
-        if (residual) {
-          const char2 r = *reinterpret_cast<const char2*>(sr + rl * YS + cl);
-          v0 = requantize_fast(lut[v0 + 128] + lut[256 + r.x + 128], p.add.out_mult,
-                               p.add.out_shift, p.add.out_zp, p.add.qmin, p.add.qmax);
-          v1 = requantize_fast(lut[v1 + 128] + lut[256 + r.y + 128], p.add.out_mult,
-                               p.add.out_shift, p.add.out_zp, p.add.qmin, p.add.qmax);
-        }
-        *reinterpret_cast<char2*>(sy + rl * YS + cl) =
-            make_char2(static_cast<int8_t>(v0), static_cast<int8_t>(v1));
-      }
-    }
-  }
+  if (p.rq.any_left_shift || p.add.out_shift > 0)
+    requantize_tile<Cfg, true>(p, acc, sy, sr, lut, col0, residual);
+  else
+    requantize_tile<Cfg, false>(p, acc, sy, sr, lut, col0, residual);
   __syncthreads();
   for (int q = tid; q < CHUNKS; q += THREADS) {
     const int row = q / (BN / 16), ch = q - row * (BN / 16);

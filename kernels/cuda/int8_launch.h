@@ -21,6 +21,7 @@ struct DevRequant {
   const int32_t* mult = nullptr;   // [m] Q31 multipliers
   const int32_t* shift = nullptr;  // [m] shifts
   int32_t y_zp = 0, qmin = -128, qmax = 127;
+  bool any_left_shift = true;  // some shift[i] > 0 (false lets kernels skip that step)
 };
 
 // The INT8 Add of ref::add_i8 (a = the conv's output, b = the residual).
@@ -70,6 +71,17 @@ constexpr int kSmallCMaxK = 256;
 bool prepare_conv_i8_small_c();
 void launch_conv_i8_small_c(const DevConvI8& p, const int8_t* x, const int8_t* wp, int8_t* y,
                             cudaStream_t stream);
+
+// Stride-2 convolutions over c <= 4 channels (the stems) run as stride-1 convolutions over the
+// space-to-depth image s [n, sh, sw, 16]: s(a, b, (dy * 2 + dx) * c + ch) = x(2a + dy - pad_top,
+// 2b + dx - pad_left, ch), x_zp outside x and in the unused channels 4c..15. A kh x kw filter
+// becomes ceil(kh / 2) x ceil(kw / 2) taps of 16 channels (zero where 2r + dy >= kh); with
+// sh = oh + ceil(kh / 2) - 1 and sw likewise, that convolution needs no padding.
+struct DevSpaceToDepthI8 {
+  int n, h, w, c, pad_top, pad_left, sh, sw, x_zp;
+};
+void launch_space_to_depth_i8(const DevSpaceToDepthI8& p, const int8_t* x, int8_t* s,
+                              cudaStream_t stream);
 
 // Any c and groups: direct convolution with dp4a. `wp` is the packed filter
 // [kh * kw * c4 / 4][m] of int32 (c4 = c/group rounded up to 4, zero-padded), made by

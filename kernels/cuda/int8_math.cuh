@@ -48,25 +48,60 @@ __host__ __device__ __forceinline__ int32_t requantize_dev(int32_t acc, int32_t 
 }
 
 // requantize_dev for a multiplier in [2^30, 2^31) or 0 (quantize_multiplier's range: never
-// INT_MIN, never negative), in a few 64-bit operations. With m >= 0, srdhm(x, m) equals
-// floor((x * m + 2^30) / 2^31) (the sign-dependent nudge and the truncation toward zero of the
-// reference combine into one floor), and for e >= 1 rounding_divide_by_pot(h, e) equals
-// floor((h + 2^(e-1) - [h < 0]) / 2^e); nested floors of integer divisions merge, so
-//   y = (a + (2^(e-1) - [a < 0]) * 2^31) >> (31 + e),  a = x * m + 2^30,
-// where h < 0 exactly when a < 0. Bit-identical to requantize_dev (tests compare every byte).
+// INT_MIN, never negative) and right shifts e <= 31, in a few operations on constants made once
+// per channel (RqConst). With m >= 0, srdhm(x, m) equals floor((x * m + 2^30) / 2^31) (the
+// sign-dependent nudge and the truncation toward zero of the reference combine into one
+// floor), and for e >= 1 rounding_divide_by_pot(h, e) equals floor((h + 2^(e-1) - [h < 0]) /
+// 2^e); nested floors of integer divisions merge, so
+//   y = (a + [e > 0] * (2^(30+e) - [a < 0] * 2^31)) >> (31 + e),  a = x * m + 2^30,
+// where h < 0 exactly when a < 0. |a| < 2^63; for e >= 1 the result is (a >> 32) >> (e - 1),
+// a 32-bit shift of the high word, and for e = 0 it is a >> 31, which fits in 32 bits. Bit-
+// identical to requantize_dev (tests compare every byte).
+struct RqConst {
+  int32_t mult = 0;
+  int32_t lsh = 0;       // saturating left shift of the input (shift > 0)
+  int32_t e = 0;         // right shift after the 31-bit one
+  int32_t hi_shift = 0;  // e - 1 for e >= 1: the shift of a's high word
+  long long cpos = 0;    // [e > 0] * 2^(30 + e): the rounding term when a >= 0
+  long long cneg = 0;    // the same minus 2^31 when a < 0 (0 when e == 0)
+};
+
+__host__ __device__ __forceinline__ RqConst rq_const(int32_t mult, int shift) {
+  RqConst c;
+  c.mult = mult;
+  c.lsh = shift > 0 ? shift : 0;
+  c.e = shift > 0 ? 0 : -shift;
+  c.cpos = c.e > 0 ? (1ll << (30 + c.e)) : 0;
+  c.cneg = c.e > 0 ? c.cpos - (1ll << 31) : 0;
+  c.hi_shift = c.e > 0 ? c.e - 1 : 0;
+  return c;
+}
+
+// multiply_by_quantized_multiplier(v) with c = rq_const(mult, shift). LSH = false is exact only
+// when shift <= 0 (the kernels check on the host; see DevRequant::any_left_shift).
+template <bool LSH = true>
+__host__ __device__ __forceinline__ int32_t rq_apply(int32_t v, const RqConst& c) {
+  int32_t x = v;
+  if (LSH && c.lsh > 0) {
+    const long long s = static_cast<long long>(v) << c.lsh;
+    x = s > INT_MAX ? INT_MAX : (s < INT_MIN ? INT_MIN : static_cast<int32_t>(s));
+  }
+  long long a = static_cast<long long>(x) * c.mult + (1ll << 30);
+  a += a < 0 ? c.cneg : c.cpos;
+  return c.e == 0 ? static_cast<int32_t>(a >> 31) : static_cast<int32_t>(a >> 32) >> c.hi_shift;
+}
+
+template <bool LSH = true>
+__host__ __device__ __forceinline__ int32_t rq_clamp(int32_t v, const RqConst& c, int32_t zp,
+                                                     int32_t qmin, int32_t qmax) {
+  const int32_t y = rq_apply<LSH>(v, c) + zp;
+  return y < qmin ? qmin : (y > qmax ? qmax : y);
+}
+
 __host__ __device__ __forceinline__ int32_t requantize_fast(int32_t v, int32_t mult, int shift,
                                                             int32_t zp, int32_t qmin,
                                                             int32_t qmax) {
-  int32_t x = v;
-  if (shift > 0) {
-    const long long s = static_cast<long long>(v) << shift;
-    x = s > INT_MAX ? INT_MAX : (s < INT_MIN ? INT_MIN : static_cast<int32_t>(s));
-  }
-  const int e = shift > 0 ? 0 : -shift;
-  long long a = static_cast<long long>(x) * mult + (1ll << 30);
-  if (e > 0) a += ((1ll << (e - 1)) - (a < 0 ? 1 : 0)) * (1ll << 31);
-  const int32_t y = static_cast<int32_t>(a >> (31 + e)) + zp;
-  return y < qmin ? qmin : (y > qmax ? qmax : y);
+  return rq_clamp<true>(v, rq_const(mult, shift), zp, qmin, qmax);
 }
 
 __host__ __device__ __forceinline__ int32_t add_i8_dev(const DevAddI8& q, int32_t a, int32_t b) {

@@ -1,5 +1,5 @@
-// The CUDA INT8 kernels' requantize arithmetic (kernels/cuda/int8_math.cuh: requantize_fast,
-// the short form every kernel uses, and add_i8_dev) against the reference
+// The CUDA INT8 kernels' requantize arithmetic (kernels/cuda/int8_math.cuh: requantize_fast and
+// rq_clamp, the short forms the kernels use, and add_i8_dev) against the reference
 // (kernels/cpu/ref/requantize.h, ref::add_i8), evaluated on the CPU: no GPU needed. Random
 // accumulators over the whole int32 range and the edges, multipliers of real scales from 1e-12
 // to 1e4 (right shifts up to 31, left shifts that saturate), every zero point and clamp.
@@ -52,11 +52,16 @@ TEST(CudaInt8Math, RequantizeFastEqualsTheReference) {
       const int32_t want_raw = kernels::ref::multiply_by_quantized_multiplier(x, q);
       const int32_t got_raw =
           kernels::cuda::requantize_fast(x, q.multiplier, q.shift, 0, INT_MIN, INT_MAX);
-      if (want != got || want_raw != got_raw) {
+      // The kernels' form without the left-shift step, for multipliers without one.
+      const int32_t got_lean =
+          q.shift <= 0 ? kernels::cuda::rq_clamp<false>(
+                             x, kernels::cuda::rq_const(q.multiplier, q.shift), z, lo, hi)
+                       : want;
+      if (want != got || want_raw != got_raw || want != got_lean) {
         if (mismatches++ < 5)
           ADD_FAILURE() << "x " << x << " multiplier " << q.multiplier << " shift " << q.shift
                         << ": want " << want << " / " << want_raw << ", got " << got << " / "
-                        << got_raw;
+                        << got_raw << " / lean " << got_lean;
       }
       ++checked;
     }

@@ -184,21 +184,54 @@ TEST(CudaInt8, ConvTensorCoresEveryTile) {
   }
 }
 
+// Stride-2 convolutions over <= 4 channels (stems) as space-to-depth + the tensor-core kernel.
+TEST(CudaInt8, StemSpaceToDepth) {
+  STRIX_REQUIRE_GPU();
+  const uint32_t seed = fresh_seed();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  std::vector<Conv> cases;
+  Conv stem;  // the ResNet stem shape, small odd plane
+  stem.c = 3, stem.m = 64, stem.kh = stem.kw = 7, stem.stride = 2, stem.pads = {3, 3, 3, 3};
+  stem.h = 23, stem.w = 19;
+  cases.push_back(stem);
+  Conv stem3;  // MobileNetV2's stem: 3x3/2, c = 3 -> 32
+  stem3.c = 3, stem3.m = 32, stem3.stride = 2, stem3.x_zp = 0, stem3.n = 3;
+  cases.push_back(stem3);
+  Conv odd;  // 4 channels, 5x4 filter, asymmetric pads, odd M, per-tensor, no bias
+  odd.c = 4, odd.m = 37, odd.kh = 5, odd.kw = 4, odd.stride = 2, odd.pads = {2, 0, 1, 3};
+  odd.h = 14, odd.w = 17, odd.x_zp = 57, odd.per_channel = false, odd.bias = false;
+  cases.push_back(odd);
+  Conv one;  // 1 channel, 2x2 filter without padding, odd plane
+  one.c = 1, one.m = 16, one.kh = one.kw = 2, one.stride = 2, one.pads = {0, 0, 0, 0};
+  one.h = 9, one.w = 13, one.act = fb::ActivationKind::None;
+  cases.push_back(one);
+  Conv shifts;  // left shifts (multipliers > 1)
+  shifts.c = 2, shifts.m = 24, shifts.stride = 2, shifts.y_factor = 1e-4f;
+  shifts.act = fb::ActivationKind::None;
+  cases.push_back(shifts);
+  for (int tile : {1, 2, 4}) {
+    ScopedTile pin(tile);
+    for (size_t i = 0; i < cases.size(); ++i) {
+      SCOPED_TRACE("tile " + std::to_string(tile) + ", case " + std::to_string(i));
+      std::vector<HostTensor> in;
+      std::vector<uint8_t> file = conv_model(cases[i], seed + 13 * i, false, &in);
+      expect_same(file, in, "cuda_conv_i8_s2d_mma_t" + std::to_string(tile), i == 4 ? 2 : 16);
+    }
+  }
+}
+
 TEST(CudaInt8, ConvDirectAndDepthwise) {
   STRIX_REQUIRE_GPU();
   const uint32_t seed = fresh_seed();
   SCOPED_TRACE("seed " + std::to_string(seed));
-  Conv stem;  // the ResNet stem shape, small plane
-  stem.c = 3, stem.m = 64, stem.kh = stem.kw = 7, stem.stride = 2, stem.pads = {3, 3, 3, 3};
-  stem.h = 23, stem.w = 19;
   Conv odd;
   odd.c = 5, odd.m = 6, odd.x_zp = 11, odd.act = fb::ActivationKind::None;
-  Conv stem3;  // MobileNetV2's stem: 3x3/2, c = 3 -> 32, ReLU6-like clip via ReLU here
-  stem3.c = 3, stem3.m = 32, stem3.stride = 2, stem3.x_zp = 0, stem3.n = 3;
   Conv c24;  // MobileNetV2's 24-channel 1x1 expansion
   c24.c = 24, c24.m = 144, c24.kh = c24.kw = 1, c24.pads = {0, 0, 0, 0};
+  Conv wide_stem;  // stride 2 over 5 channels: past the space-to-depth limit of 4
+  wide_stem.c = 5, wide_stem.m = 20, wide_stem.stride = 2, wide_stem.h = 12, wide_stem.w = 15;
   int i = 0;
-  for (const Conv& c : {stem, odd, stem3, c24}) {
+  for (const Conv& c : {odd, c24, wide_stem}) {
     SCOPED_TRACE("small-c case " + std::to_string(i));
     std::vector<HostTensor> in;
     expect_same(conv_model(c, seed + 31 * i++, false, &in), in, "cuda_conv_i8_small_c_mma");
