@@ -5,6 +5,7 @@
 // same models; the output bytes equal the CPU INT8 path's. A Conv2D + residual Add fused by the
 // Engine (PrepareArgs::fused_residual) requantizes to the conv's own output quantization and
 // then applies the Add's arithmetic in the same epilogue.
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -21,6 +22,7 @@
 #include "kernels/cuda/cuda_common.h"
 #include "kernels/cuda/int8_kernels.h"
 #include "kernels/cuda/int8_launch.h"
+#include "kernels/cuda/int8_math.cuh"
 
 namespace strix::kernels::cuda {
 namespace {
@@ -259,15 +261,22 @@ Status build(const PrepareArgs& args, const Geometry& g, const int8_t* w_host, W
   p.rq.bias = static_cast<const int32_t*>(k->consts_.get(first));
   p.rq.mult = static_cast<const int32_t*>(k->consts_.get(first + 1));
   p.rq.shift = static_cast<const int32_t*>(k->consts_.get(first + 2));
-  p.rq.any_left_shift = false;
-  for (int32_t s : shift) p.rq.any_left_shift = p.rq.any_left_shift || s > 0;
+  // The short requantize needs right shifts and a bound on the inputs: |acc| <= K * 128 * 128
+  // (raw int8 products, padding included), plus the folded bias.
+  p.fast_rq = true;
+  for (int64_t m = 0; m < g.m; ++m) {
+    const long long bound = taps * cg * (1ll << 14) + std::llabs(static_cast<long long>(folded[m]));
+    p.fast_rq = p.fast_rq && rq_fast_ok(shift[m], bound);
+  }
   int next = first + 3;
   if (k->path_ == Path::kMma) {  // where each 16-byte chunk of the reduction comes from
     std::vector<int32_t> table;
     for (int64_t kb = 0; kb < taps * g.c; kb += 16) {
       const int64_t tap = kb / g.c, r = tap / g.kw, s = tap % g.kw;
-      table.insert(table.end(), {static_cast<int32_t>(r * g.dh), static_cast<int32_t>(s * g.dw),
-                                 static_cast<int32_t>(kb % g.c), 0});
+      const int64_t dy = r * g.dh, dx = s * g.dw, c0 = kb % g.c;
+      table.insert(table.end(),
+                   {static_cast<int32_t>(dy), static_cast<int32_t>(dx), static_cast<int32_t>(c0),
+                    static_cast<int32_t>((dy * g.w + dx) * g.c + c0)});
     }
     STRIX_RETURN_IF_ERROR(k->consts_.add(table.data(), table.size() * sizeof(int32_t)));
     p.ktab = static_cast<const int4*>(k->consts_.get(next++));
@@ -283,6 +292,12 @@ Status build(const PrepareArgs& args, const Geometry& g, const int8_t* w_host, W
     }
     STRIX_RETURN_IF_ERROR(k->consts_.add(lut.data(), lut.size() * sizeof(int32_t)));
     p.add_lut = static_cast<const int32_t*>(k->consts_.get(next++));
+    long long max_a = 0, max_b = 0;
+    for (int v = 0; v < 256; ++v) {
+      max_a = std::max(max_a, std::llabs(static_cast<long long>(lut[v])));
+      max_b = std::max(max_b, std::llabs(static_cast<long long>(lut[256 + v])));
+    }
+    p.fast_rq = p.fast_rq && rq_fast_ok(q.out_mul.shift, max_a + max_b);
   }
   if (k->path_ == Path::kMma) {
     DevConvI8 shape = p;

@@ -49,8 +49,9 @@ struct MmaConfig {
 // The epilogue's arithmetic: every accumulator of this thread requantized (and combined with
 // the residual tile `sr` through the Add's tables `lut`) into the int8 tile `sy` (rows of
 // kYStride bytes). Thread's accumulators: rows (lane >> 2) and +8 of each m16 tile, columns
-// 2 * (lane & 3) and +1 of each n8 tile. LSH: some multiplier has a left shift (see rq_apply).
-template <class Cfg, bool LSH>
+// 2 * (lane & 3) and +1 of each n8 tile. FAST: p.fast_rq (rq_fast everywhere), else the general
+// form (rq_clamp).
+template <class Cfg, bool FAST>
 __device__ __forceinline__ void requantize_tile(const DevConvI8& p,
                                                 const int32_t (&acc)[Cfg::MT][Cfg::NT][4],
                                                 int8_t* sy, const int8_t* sr, const int32_t* lut,
@@ -59,8 +60,26 @@ __device__ __forceinline__ void requantize_tile(const DevConvI8& p,
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   const int wm = warp % WARPS_M, wn = warp / WARPS_M;
   const RqConst add_rq = rq_const(p.add.out_mult, p.add.out_shift);
+  const int add_e = -p.add.out_shift;
+  const int32_t add_round = FAST ? 1 << (add_e - 1) : 0;
   const int32_t* lut_a = lut + 128;
   const int32_t* lut_b = lut + 256 + 128;
+  // One output: requantize v with channel constants (m, shift or its RqConst), then the Add.
+  auto conv_out = [&](int32_t v, int32_t m, int e, int32_t round, const RqConst& q) {
+    if (FAST) {
+      const int32_t y = rq_fast(v, m, round, e) + p.rq.y_zp;
+      return min(max(y, p.rq.qmin), p.rq.qmax);
+    }
+    return rq_clamp<true>(v, q, p.rq.y_zp, p.rq.qmin, p.rq.qmax);
+  };
+  auto add_out = [&](int32_t y1, int r) {
+    const int32_t sum = lut_a[y1] + lut_b[r];
+    if (FAST) {
+      const int32_t y = rq_fast(sum, p.add.out_mult, add_round, add_e) + p.add.out_zp;
+      return min(max(y, p.add.qmin), p.add.qmax);
+    }
+    return rq_clamp<true>(sum, add_rq, p.add.out_zp, p.add.qmin, p.add.qmax);
+  };
 #pragma unroll
   for (int nt = 0; nt < NT; ++nt) {
     const int cl = wn * NT * 8 + nt * 8 + (lane & 3) * 2;
@@ -68,20 +87,27 @@ __device__ __forceinline__ void requantize_tile(const DevConvI8& p,
     if (col >= p.m) continue;
     const int c1 = col + 1 < p.m ? col + 1 : col;
     const int32_t b0 = __ldg(p.rq.bias + col), b1 = __ldg(p.rq.bias + c1);
-    const RqConst q0 = rq_const(__ldg(p.rq.mult + col), __ldg(p.rq.shift + col));
-    const RqConst q1 = rq_const(__ldg(p.rq.mult + c1), __ldg(p.rq.shift + c1));
+    const int32_t m0 = __ldg(p.rq.mult + col), m1 = __ldg(p.rq.mult + c1);
+    const int s0 = __ldg(p.rq.shift + col), s1 = __ldg(p.rq.shift + c1);
+    // FAST: e = -shift >= 1, round = 2^(e-1); else the general constants.
+    const int e0 = -s0, e1 = -s1;
+    const int32_t r0 = FAST ? 1 << (e0 - 1) : 0, r1 = FAST ? 1 << (e1 - 1) : 0;
+    RqConst q0, q1;
+    if (!FAST) {
+      q0 = rq_const(m0, s0);
+      q1 = rq_const(m1, s1);
+    }
 #pragma unroll
     for (int mt = 0; mt < MT; ++mt) {
 #pragma unroll
       for (int half = 0; half < 2; ++half) {
         const int rl = wm * MT * 16 + mt * 16 + (lane >> 2) + half * 8;
-        int32_t v0 = rq_clamp<LSH>(acc[mt][nt][half * 2] + b0, q0, p.rq.y_zp, p.rq.qmin, p.rq.qmax);
-        int32_t v1 =
-            rq_clamp<LSH>(acc[mt][nt][half * 2 + 1] + b1, q1, p.rq.y_zp, p.rq.qmin, p.rq.qmax);
+        int32_t v0 = conv_out(acc[mt][nt][half * 2] + b0, m0, e0, r0, q0);
+        int32_t v1 = conv_out(acc[mt][nt][half * 2 + 1] + b1, m1, e1, r1, q1);
         if (residual) {
           const char2 r = *reinterpret_cast<const char2*>(sr + rl * YS + cl);
-          v0 = rq_clamp<LSH>(lut_a[v0] + lut_b[r.x], add_rq, p.add.out_zp, p.add.qmin, p.add.qmax);
-          v1 = rq_clamp<LSH>(lut_a[v1] + lut_b[r.y], add_rq, p.add.out_zp, p.add.qmin, p.add.qmax);
+          v0 = add_out(v0, r.x);
+          v1 = add_out(v1, r.y);
         }
         *reinterpret_cast<char2*>(sy + rl * YS + cl) =
             make_char2(static_cast<int8_t>(v0), static_cast<int8_t>(v1));
@@ -114,10 +140,10 @@ __global__ void __launch_bounds__(Cfg::kThreads)
   const int4 pad16 = make_int4(pad4, pad4, pad4, pad4);
   const int row_bytes = p.w * p.c;
 
-  // The A rows this thread gathers (fixed over the reduction) and its chunk column.
+  // The A rows this thread gathers (fixed over the reduction), as offsets into x (32-bit: the
+  // factory refuses larger tensors) and shared-memory destinations, and its chunk column.
   const int a_j = tid & 3;
-  const int8_t* a_base[A_ITERS];
-  int a_ih0[A_ITERS], a_iw0[A_ITERS];
+  int a_off[A_ITERS], a_ih0[A_ITERS], a_iw0[A_ITERS], a_dst[A_ITERS];
 #pragma unroll
   for (int i = 0; i < A_ITERS; ++i) {
     const int row = (tid + i * THREADS) >> 2;
@@ -126,39 +152,47 @@ __global__ void __launch_bounds__(Cfg::kThreads)
     if (!ok) pos = 0;
     const int img = pos / ohw, rem = pos - img * ohw;
     const int oy = rem / p.ow, ox = rem - oy * p.ow;
-    a_base[i] = x + static_cast<size_t>(img) * p.h * row_bytes;
     // Rows past the end read as padding everywhere.
     a_ih0[i] = ok ? oy * p.stride_h - p.pad_top : -(1 << 28);
     a_iw0[i] = ox * p.stride_w - p.pad_left;
+    a_off[i] = ok ? (img * p.h + a_ih0[i]) * row_bytes + a_iw0[i] * p.c : 0;
+    a_dst[i] = swz(row, a_j);
+  }
+  // The filter rows this thread copies: all in chunk column b_j = a_j (THREADS % 4 == 0).
+  int b_off[B_ITERS], b_dst[B_ITERS];
+  bool b_ok[B_ITERS];
+#pragma unroll
+  for (int i = 0; i < B_ITERS; ++i) {
+    const int q = tid + i * THREADS;
+    const int nrow = q >> 2;
+    b_ok[i] = q < B_CHUNKS && col0 + nrow < p.m;
+    b_off[i] = b_ok[i] ? (col0 + nrow) * K + a_j * 16 : 0;
+    b_dst[i] = swz(nrow, a_j);
   }
 
   auto load_stage = [&](int stage, int kt) {
     const int kbyte = kt * kBK + a_j * 16;
-    int8_t* sa_stage = sa + stage * BM * kBK;
-    if (kbyte < K) {
+    const bool k_ok = kbyte < K;
+    if (k_ok) {
+      // ktab: (tap row, tap column, channel, byte offset of the chunk from the tap origin).
       const int4 e = __ldg(p.ktab + (kbyte >> 4));
+      int8_t* sa_stage = sa + stage * BM * kBK;
 #pragma unroll
       for (int i = 0; i < A_ITERS; ++i) {
-        const int row = (tid + i * THREADS) >> 2;
-        int8_t* dst = sa_stage + swz(row, a_j);
         const int ih = a_ih0[i] + e.x, iw = a_iw0[i] + e.y;
         if (static_cast<unsigned>(ih) < static_cast<unsigned>(p.h) &&
             static_cast<unsigned>(iw) < static_cast<unsigned>(p.w))
-          cp_async16(dst, a_base[i] + ih * row_bytes + iw * p.c + e.z, 16);
+          cp_async16(sa_stage + a_dst[i], x + (a_off[i] + e.w), 16);
         else
-          *reinterpret_cast<int4*>(dst) = pad16;
+          *reinterpret_cast<int4*>(sa_stage + a_dst[i]) = pad16;
       }
     }  // past K: stale bytes meet zero-filled B
     int8_t* sb_stage = sb + stage * BN * kBK;
 #pragma unroll
     for (int i = 0; i < B_ITERS; ++i) {
-      const int q = tid + i * THREADS;
-      if (B_CHUNKS % THREADS != 0 && q >= B_CHUNKS) break;
-      const int nrow = q >> 2, j = q & 3;
-      const int m = col0 + nrow, kb = kt * kBK + j * 16;
-      const bool ok = m < p.m && kb < K;
-      cp_async16(sb_stage + swz(nrow, j), ok ? w + static_cast<size_t>(m) * K + kb : w,
-                 ok ? 16 : 0);
+      if (B_CHUNKS % THREADS != 0 && tid + i * THREADS >= B_CHUNKS) break;
+      const bool ok = b_ok[i] && k_ok;
+      cp_async16(sb_stage + b_dst[i], w + (ok ? b_off[i] + kt * kBK : 0), ok ? 16 : 0);
     }
   };
 
@@ -237,7 +271,7 @@ __global__ void __launch_bounds__(Cfg::kThreads)
     __syncthreads();
   }
 
-  if (p.rq.any_left_shift || p.add.out_shift > 0)
+  if (p.fast_rq)
     requantize_tile<Cfg, true>(p, acc, sy, sr, lut, col0, residual);
   else
     requantize_tile<Cfg, false>(p, acc, sy, sr, lut, col0, residual);

@@ -21,7 +21,6 @@ struct DevRequant {
   const int32_t* mult = nullptr;   // [m] Q31 multipliers
   const int32_t* shift = nullptr;  // [m] shifts
   int32_t y_zp = 0, qmin = -128, qmax = 127;
-  bool any_left_shift = true;  // some shift[i] > 0 (false lets kernels skip that step)
 };
 
 // The INT8 Add of ref::add_i8 (a = the conv's output, b = the residual).
@@ -44,13 +43,18 @@ struct DevConvI8 {
   DevRequant rq;
   const int8_t* residual = nullptr;  // [n, oh, ow, m] or null
   DevAddI8 add;
-  // Tensor-core kernel only. ktab[i] = {r * dilation_h, s * dilation_w, c0, 0} of the i-th
-  // 16-byte chunk of the reduction (kh * kw * c / 16 entries, made by make_chunk_table).
+  // Tensor-core kernel only. ktab[i] = {dy, dx, c0, (dy * w + dx) * c + c0} with dy = r *
+  // dilation_h, dx = s * dilation_w of the i-th 16-byte chunk of the reduction (tap (r, s),
+  // channels c0..c0+15; kh * kw * c / 16 entries): the last is its byte offset from the tap
+  // origin in x.
   const int4* ktab = nullptr;
   // With residual: add_lut[v + 128] = mul_by_quantized_multiplier((v - a_zp) << left_shift,
   // a_mult, a_shift) and add_lut[256 + v + 128] the same for b: the two terms of ref::add_i8
   // for every int8 v, so the epilogue only adds them and requantizes (exact).
   const int32_t* add_lut = nullptr;
+  // Tensor-core kernel: every requantize (and the fused Add's) can take rq_fast (int8_math.cuh):
+  // right shifts only, and the accumulator bound keeps its sums inside 32 bits.
+  bool fast_rq = false;
 };
 
 // Tensor-core implicit GEMM (mma.sync m16n8k32 s8): needs c % 16 == 0. `config` picks the

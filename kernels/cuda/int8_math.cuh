@@ -104,6 +104,33 @@ __host__ __device__ __forceinline__ int32_t requantize_fast(int32_t v, int32_t m
   return rq_clamp<true>(v, rq_const(mult, shift), zp, qmin, qmax);
 }
 
+// x * m + c as one wide multiply-add (mad.wide.s32 on the device).
+__host__ __device__ __forceinline__ long long mad_wide(int32_t x, int32_t m, long long c) {
+#ifdef __CUDA_ARCH__
+  long long d;
+  asm("mad.wide.s32 %0, %1, %2, %3;" : "=l"(d) : "r"(x), "r"(m), "l"(c));
+  return d;
+#else
+  return static_cast<long long>(x) * m + c;
+#endif
+}
+
+// multiply_by_quantized_multiplier(x) for a multiplier m in [0, 2^31) with a right shift
+// e >= 1, where |x| + 2^(e-1) + 1 < 2^31 (rq_fast_ok): h = srdhm(x, m) = floor((x * m + 2^30)
+// / 2^31) is one wide multiply-add and a funnel shift, and rounding_divide_by_pot(h, e) =
+// (h + 2^(e-1) - [h < 0]) >> e, where the bound keeps the sum inside 32 bits (|h| <= |x| + 1).
+// round = 2^(e-1). Bit-identical to requantize_dev under that bound (tests compare).
+__host__ __device__ __forceinline__ int32_t rq_fast(int32_t x, int32_t m, int32_t round, int e) {
+  const int32_t h = static_cast<int32_t>(mad_wide(x, m, 1ll << 30) >> 31);
+  return (h + round + (h >> 31)) >> e;
+}
+
+// Whether rq_fast is exact for multiplier `shift` and every |x| <= max_abs_x.
+__host__ __device__ __forceinline__ bool rq_fast_ok(int shift, long long max_abs_x) {
+  const int e = -shift;
+  return e >= 1 && e <= 31 && max_abs_x + (1ll << (e - 1)) + 1 < (1ll << 31) - 1;
+}
+
 __host__ __device__ __forceinline__ int32_t add_i8_dev(const DevAddI8& q, int32_t a, int32_t b) {
   const int32_t sa = (a - q.a_zp) * (1 << q.left_shift);
   const int32_t sb = (b - q.b_zp) * (1 << q.left_shift);

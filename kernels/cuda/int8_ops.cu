@@ -40,6 +40,17 @@ __global__ void quantize_kernel(const float* __restrict__ x, int8_t* __restrict_
   }
 }
 
+// Few channels to channels-last: one thread per pixel i of [n, hw] reads its c values from the c
+// planes (consecutive threads, consecutive floats) and writes its c bytes together.
+__global__ void quantize_pixels_kernel(const float* __restrict__ x, int8_t* __restrict__ y, int c,
+                                       int hw, int pixels, float scale, int32_t zp) {
+  STRIX_GRID_STRIDE(i, pixels) {
+    const int n = i / hw, p = i - n * hw;
+    const float* src = x + static_cast<size_t>(n) * c * hw + p;
+    for (int ch = 0; ch < c; ++ch) y[i * c + ch] = quantize_one(__ldg(src + ch * hw), scale, zp);
+  }
+}
+
 // i indexes y; with from_channels_last x is [n, hw, c] and y [n, c, hw].
 __global__ void dequantize_kernel(const int8_t* __restrict__ x, float* __restrict__ y, int c,
                                   int hw, int total, float scale, int32_t zp, bool cl) {
@@ -53,7 +64,7 @@ __global__ void dequantize_kernel(const int8_t* __restrict__ x, float* __restric
   }
 }
 
-// Max over the window of 4 channels at a time (V = 4, c % 4 == 0) or one.
+// Max over the window of 16 channels at a time (V = 16, c % 16 == 0), 4 (c % 4 == 0) or one.
 template <int V>
 __global__ void max_pool_i8_kernel(DevPool p, const int8_t* __restrict__ x, int8_t* __restrict__ y,
                                    int total) {
@@ -65,6 +76,7 @@ __global__ void max_pool_i8_kernel(DevPool p, const int8_t* __restrict__ x, int8
     const int ox = t % ow, oy = (t / ow) % oh;
     const int img = t / (ow * oh);
     uint32_t best = 0x80808080u;  // -128 in every byte
+    uint4 best16 = make_uint4(best, best, best, best);
     int8_t best1 = -128;
     for (int r = 0; r < p.kernel_h; ++r) {
       const int ih = oy * p.stride_h - p.pad_top + r * p.dilation_h;
@@ -73,13 +85,20 @@ __global__ void max_pool_i8_kernel(DevPool p, const int8_t* __restrict__ x, int8
         const int iw = ox * p.stride_w - p.pad_left + s * p.dilation_w;
         if (iw < 0 || iw >= w) continue;
         const int8_t* px = x + ((img * h + ih) * w + iw) * cv * V + cq * V;
-        if (V == 4)
+        if (V == 16) {
+          const uint4 v = __ldg(reinterpret_cast<const uint4*>(px));
+          best16 = make_uint4(__vmaxs4(best16.x, v.x), __vmaxs4(best16.y, v.y),
+                              __vmaxs4(best16.z, v.z), __vmaxs4(best16.w, v.w));
+        } else if (V == 4) {
           best = __vmaxs4(best, __ldg(reinterpret_cast<const uint32_t*>(px)));
-        else
+        } else {
           best1 = max(best1, __ldg(px));
+        }
       }
     }
-    if (V == 4)
+    if (V == 16)
+      reinterpret_cast<uint4*>(y)[i] = best16;
+    else if (V == 4)
       reinterpret_cast<uint32_t*>(y)[i] = best;
     else
       y[i] = best1;
@@ -134,6 +153,11 @@ void launch_quantize_i8(const float* x, int8_t* y, int64_t n, int64_t c, int64_t
                         int32_t zp, bool to_channels_last, cudaStream_t stream) {
   const int64_t total = n * c * hw;
   if (total == 0) return;
+  if (to_channels_last && c <= 4) {  // image inputs
+    quantize_pixels_kernel<<<grid_of(n * hw), kBlock, 0, stream>>>(x, y, int(c), int(hw),
+                                                                   int(n * hw), scale, zp);
+    return;
+  }
   quantize_kernel<<<grid_of(total), kBlock, 0, stream>>>(x, y, int(c), int(hw), int(total), scale,
                                                          zp, to_channels_last);
 }
@@ -148,7 +172,11 @@ void launch_dequantize_i8(const int8_t* x, float* y, int64_t n, int64_t c, int64
 
 void launch_max_pool_i8(const DevPool& p, const int8_t* x, int8_t* y, cudaStream_t stream) {
   const int64_t n = p.planes / p.channels;
-  if (p.channels % 4 == 0) {
+  if (p.channels % 16 == 0) {
+    const int64_t total = n * p.out_h * p.out_w * (p.channels / 16);
+    if (total > 0)
+      max_pool_i8_kernel<16><<<grid_of(total), kBlock, 0, stream>>>(p, x, y, int(total));
+  } else if (p.channels % 4 == 0) {
     const int64_t total = n * p.out_h * p.out_w * (p.channels / 4);
     if (total > 0)
       max_pool_i8_kernel<4><<<grid_of(total), kBlock, 0, stream>>>(p, x, y, int(total));

@@ -5,6 +5,7 @@
 // to 1e4 (right shifts up to 31, left shifts that saturate), every zero point and clamp.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <climits>
 #include <random>
 
@@ -66,6 +67,42 @@ TEST(CudaInt8Math, RequantizeFastEqualsTheReference) {
       ++checked;
     }
   }
+  EXPECT_EQ(mismatches, 0u) << "of " << checked;
+}
+
+// rq_fast (the tensor-core epilogue's form) wherever rq_fast_ok admits it: right shifts 1..31,
+// inputs up to the largest |x| the bound allows (the edge where h + 2^(e-1) meets INT_MAX).
+TEST(CudaInt8Math, RequantizeShortFormEqualsTheReferenceWithinItsBound) {
+  std::mt19937 rng(4242);
+  std::uniform_real_distribution<double> log_scale(-9.5, -0.31);  // shifts -1 .. -31
+  size_t checked = 0, mismatches = 0;
+  for (int s = 0; s < 4000; ++s) {
+    const QuantizedMultiplier q = kernels::ref::quantize_multiplier(std::pow(10.0, log_scale(rng)));
+    if (q.multiplier == 0) continue;
+    const int e = -q.shift;
+    ASSERT_GE(e, 1) << "scale drew a left shift";
+    // The largest bound rq_fast_ok accepts for this shift, and one past it.
+    long long max_x = (1ll << 31) - 3 - (1ll << (e - 1));
+    ASSERT_TRUE(kernels::cuda::rq_fast_ok(q.shift, max_x)) << e;
+    ASSERT_FALSE(kernels::cuda::rq_fast_ok(q.shift, max_x + 1)) << e;
+    if (max_x > INT_MAX) max_x = INT_MAX;
+    std::uniform_int_distribution<int64_t> any(-max_x, max_x);
+    std::uniform_int_distribution<int32_t> small(-70000, 70000);
+    for (int i = 0; i < 2000; ++i) {
+      int64_t x = i % 2 ? any(rng) : small(rng);
+      if (i < 8) x = std::array<int64_t, 8>{0, 1, -1, 2, -2, max_x, -max_x, -max_x + 1}[i];
+      const int32_t want =
+          kernels::ref::multiply_by_quantized_multiplier(static_cast<int32_t>(x), q);
+      const int32_t got =
+          kernels::cuda::rq_fast(static_cast<int32_t>(x), q.multiplier, 1 << (e - 1), e);
+      if (want != got && mismatches++ < 5)
+        ADD_FAILURE() << "x " << x << " multiplier " << q.multiplier << " shift " << q.shift
+                      << ": want " << want << ", got " << got;
+      ++checked;
+    }
+  }
+  EXPECT_FALSE(kernels::cuda::rq_fast_ok(0, 0)) << "no right shift";
+  EXPECT_FALSE(kernels::cuda::rq_fast_ok(3, 0)) << "left shift";
   EXPECT_EQ(mismatches, 0u) << "of " << checked;
 }
 

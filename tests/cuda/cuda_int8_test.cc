@@ -334,10 +334,9 @@ TEST(CudaInt8, FullyConnected) {
 
 // f32 input -> Quantize -> Conv (+ReLU) -> MaxPool 3x3/2 -> Conv + residual Add -> GAP ->
 // Flatten -> FC -> Dequantize: the whole INT8 graph on the GPU, output floats equal.
-TEST(CudaInt8, SmallNetworkEndToEnd) {
-  STRIX_REQUIRE_GPU();
-  const uint32_t seed = fresh_seed();
-  SCOPED_TRACE("seed " + std::to_string(seed));
+// `ch` channels after the stem: 32 and 20 and 7 take the MaxPool's 16-, 4- and 1-byte paths.
+void small_network_end_to_end(uint32_t seed, int64_t ch) {
+  SCOPED_TRACE("channels " + std::to_string(ch));
   const int64_t n = 3, h = 21, w = 19;
   ModelBuilder b;
   int x = b.add_input("x", DType::kF32, {n, 3, h, w});
@@ -364,8 +363,8 @@ TEST(CudaInt8, SmallNetworkEndToEnd) {
                o.Union());
     return y;
   };
-  int c1 = conv(q, 3, 32, h, w, 3, 2, 0.05f, -128, fb::ActivationKind::Relu, "c1");  // 11x10
-  int mp = b.add_tensor("mp", DType::kI8, {n, 32, 6, 5});
+  int c1 = conv(q, 3, ch, h, w, 3, 2, 0.05f, -128, fb::ActivationKind::Relu, "c1");  // 11x10
+  int mp = b.add_tensor("mp", DType::kI8, {n, ch, 6, 5});
   b.set_quantization(mp, per_tensor(0.05f, -128));
   {
     auto k = convfc::ints(b, {3, 3});
@@ -375,26 +374,26 @@ TEST(CudaInt8, SmallNetworkEndToEnd) {
     auto o = fb::CreatePool2DOptions(b.fbb(), k, s, d, p, fb::PaddingMode::Explicit);
     b.add_node("maxpool", fb::OpType::MaxPool, {c1}, {mp}, fb::OpOptions::Pool2DOptions, o.Union());
   }
-  int c2 = conv(mp, 32, 32, 6, 5, 3, 1, 0.08f, 4, fb::ActivationKind::None, "c2");
-  int sum = b.add_tensor("sum", DType::kI8, {n, 32, 6, 5});
+  int c2 = conv(mp, ch, ch, 6, 5, 3, 1, 0.08f, 4, fb::ActivationKind::None, "c2");
+  int sum = b.add_tensor("sum", DType::kI8, {n, ch, 6, 5});
   b.set_quantization(sum, per_tensor(0.1f, -128));
   {
     auto act = convfc::activation(b, fb::ActivationKind::Relu, 0.f, 0.f);
     auto o = fb::CreateBinaryOptions(b.fbb(), act);
     b.add_node("add", fb::OpType::Add, {c2, mp}, {sum}, fb::OpOptions::BinaryOptions, o.Union());
   }
-  int gap = b.add_tensor("gap", DType::kI8, {n, 32, 1, 1});
+  int gap = b.add_tensor("gap", DType::kI8, {n, ch, 1, 1});
   b.set_quantization(gap, per_tensor(0.04f, -128));
   b.add_node("gap", fb::OpType::GlobalAveragePool, {sum}, {gap});
-  int flat = b.add_tensor("flat", DType::kI8, {n, 32});
+  int flat = b.add_tensor("flat", DType::kI8, {n, ch});
   b.set_quantization(flat, per_tensor(0.04f, -128));
   {
     auto o = fb::CreateFlattenOptions(b.fbb(), 1);
     b.add_node("flatten", fb::OpType::Flatten, {gap}, {flat}, fb::OpOptions::FlattenOptions,
                o.Union());
   }
-  std::vector<int8_t> fw = random_i8(10 * 32, seed + 77, -127, 127);
-  int fwt = convfc::add_i8_constant(b, "fc.w", {10, 32}, fw);
+  std::vector<int8_t> fw = random_i8(10 * ch, seed + 77, -127, 127);
+  int fwt = convfc::add_i8_constant(b, "fc.w", {10, ch}, fw);
   b.set_quantization(fwt, per_tensor(0.01f, 0));
   int logits8 = b.add_tensor("logits#i8", DType::kI8, {n, 10});
   b.set_quantization(logits8, per_tensor(0.02f, 0));
@@ -411,6 +410,13 @@ TEST(CudaInt8, SmallNetworkEndToEnd) {
   std::vector<HostTensor> in = {
       f32({n, 3, h, w}, random_floats(n * 3 * h * w, seed + 100, -0.2f, 1.2f))};
   expect_same(b.finish(), in, "", 8);
+}
+
+TEST(CudaInt8, SmallNetworkEndToEnd) {
+  STRIX_REQUIRE_GPU();
+  const uint32_t seed = fresh_seed();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  for (int64_t ch : {32, 20, 7}) small_network_end_to_end(seed + static_cast<uint32_t>(ch), ch);
 }
 
 // Concat copies bytes on the GPU only when every input has the output's quantization; the
