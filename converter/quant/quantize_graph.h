@@ -14,7 +14,8 @@
 //             pool's output take their input's quantization.
 //
 // Graph inputs and outputs stay f32. A Quantize node enters each INT8 region and a
-// Dequantize leaves it, one per tensor, shared by all its readers.
+// Dequantize leaves it, one per tensor, shared by all its readers. (converter/quant/int8_io.h
+// may then make graph inputs and outputs i8: `strixc convert --int8-io`.)
 //
 // NAMING CONTRACT (`strixc compare` relies on it): an i8 tensor keeps the name of the float
 // tensor whose value it represents; the Quantize output of float tensor T is "T#i8", the

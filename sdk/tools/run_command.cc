@@ -19,6 +19,16 @@ bool file_exists(const std::string& path) {
   return std::filesystem::exists(path, ec);
 }
 
+// " (scale 0.0187, zero point -14)" for a per-tensor quantized tensor; "" else.
+std::string quant_text(const TensorInfo& t) {
+  const Quantization& q = t.quantization;
+  if (q.scales.size() != 1) return "";
+  char buf[80];
+  std::snprintf(buf, sizeof(buf), " (scale %g, zero point %lld)", q.scales[0],
+                static_cast<long long>(q.zero_points.empty() ? 0 : q.zero_points[0]));
+  return buf;
+}
+
 // Resolves each --input argument to a graph input index. Returns kExitOk or a usage error.
 int assign_inputs(const Engine& engine, const std::vector<std::string>& args,
                   std::vector<std::string>* files) {
@@ -89,10 +99,16 @@ int run_command(const RunOptions& options) {
       return report_error(kCommand, kExitError,
                           "input '" + want.name + "': " + array.status().message());
     if (array->shape != want.shape || array->dtype != want.dtype) {
+      // A quantized (i8/u8) input takes integers the caller quantized with its parameters.
+      std::string hint;
+      if (!quant_text(want).empty() && array->dtype != want.dtype)
+        hint = std::string("; the input is quantized") + quant_text(want) +
+               ": give q = round_half_even(x / scale) + zero point, clamped to " +
+               (want.dtype == DType::kU8 ? "[0, 255]" : "[-128, 127]");
       return report_error(kCommand, kExitError,
                           "input '" + want.name + "': " + files[i] + " is " +
                               describe(array->shape, array->dtype) + ", the model expects " +
-                              describe(want.shape, want.dtype));
+                              describe(want.shape, want.dtype) + hint);
     }
     Status s = ctx.set_input(i, array->data.data(), array->data.size());
     if (!s.ok()) return report_error(kCommand, kExitError, s.to_string());
@@ -111,7 +127,9 @@ int run_command(const RunOptions& options) {
   for (int i = 0; i < engine.num_outputs(); ++i) {
     const TensorInfo& info = engine.output(i);
     TensorView view = ctx.output(i);
-    std::string line = "output '" + info.name + "': " + describe(view.shape, view.dtype);
+    // A quantized output is written as its integers: real = scale * (q - zero point).
+    std::string line =
+        "output '" + info.name + "': " + describe(view.shape, view.dtype) + quant_text(info);
     if (!options.output_dir.empty()) {
       std::string base = safe_file_name(info.name);
       std::string name = base;

@@ -1,4 +1,7 @@
 // sdk/tools/run_command.h — `strix run`: one inference on .npy inputs, outputs to .npy.
+// Each file must have its input's shape and dtype; a quantized i8/u8 input (`strixc convert
+// --int8-io`) takes the integers, and a quantized output is written as integers, its scale
+// and zero point printed on its line.
 #pragma once
 
 #include <string>

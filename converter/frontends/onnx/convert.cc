@@ -77,6 +77,8 @@ Result<ConvertResult> convert_onnx(const void* data, size_t size, const ConvertO
     STRIX_RETURN_IF_ERROR(quant::apply_qdq(graph, result.info.qdq_activations,
                                            result.info.qdq_weights, nullptr,
                                            !options.int8_options.choose_precision));
+  if (options.int8 && options.int8_options.int8_io)
+    STRIX_RETURN_IF_ERROR(quant::int8_io(graph, &result.int8_io));
 
   if (metadata.producer.empty()) metadata.producer = "strixc";
   if (metadata.producer_version.empty()) metadata.producer_version = version_string();

@@ -13,6 +13,7 @@
 #include "converter/frontends/onnx/onnx_frontend.h"
 #include "converter/passes/passes.h"
 #include "converter/quant/calibrate.h"
+#include "converter/quant/int8_io.h"
 #include "converter/quant/quantize_graph.h"
 #include "strix/engine.h"
 #include "strix/model.h"
@@ -34,6 +35,9 @@ struct Int8Options {
   std::function<Status(const ir::Graph&, const Metadata&, const quant::CalibrationTable&,
                        quant::QuantizeOptions*)>
       choose_precision;
+  // INT8 graph inputs and outputs where they qualify (converter/quant/int8_io.h), after
+  // quantize_graph and apply_qdq.
+  bool int8_io = false;
 };
 
 struct ConvertOptions {
@@ -73,6 +77,7 @@ struct ConvertResult {
   // INT8 only: the per-node precision report and the calibration table that was applied.
   quant::QuantizeReport quantize;
   quant::CalibrationTable table;
+  quant::Int8IoReport int8_io;  // with Int8Options::int8_io: what each input/output became
   int num_nodes = 0;
   int num_tensors = 0;
 };

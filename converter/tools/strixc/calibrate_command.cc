@@ -41,6 +41,11 @@ void add_int8_options(CLI::App* c, ConvertOptions* o) {
                 "INT8: apply this table from `strixc calibrate` instead of calibrating");
   add_calibration_flags(c, o);
   c->add_flag("-v,--verbose", o->verbose, "INT8: print each node's precision and why");
+  c->add_flag(
+      "--int8-io", o->int8_io,
+      "INT8: graph inputs that only feed Quantize nodes become i8 inputs (the caller "
+      "quantizes: q = round_half_even(x / scale) + zero_point, clamped), outputs written by a "
+      "Dequantize become its i8 input; names unchanged, one line per input/output says which");
 }
 
 CLI::App* add_calibrate_subcommand(CLI::App* app, ConvertOptions* o) {

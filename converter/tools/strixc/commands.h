@@ -36,6 +36,7 @@ struct ConvertOptions {
   bool calib_reference_kernels = false;  // calibrate with the plain reference kernels
   double percentile = 99.99;
   bool verbose = false;  // per-node precision report
+  bool int8_io = false;  // --int8-io: i8 graph inputs/outputs where they qualify (quant/int8_io.h)
   // --precision best (converter/quant/mixed_precision.h); calibration as for int8.
   std::string val_data;             // data spec: the accuracy budget is measured on it
   double accuracy_budget = 0.3;     // classification: largest top-1 drop vs FP32, in points

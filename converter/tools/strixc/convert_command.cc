@@ -218,6 +218,11 @@ int setup_convert(const ConvertOptions& o, const std::string& command, ConvertSe
     return report_error(
         command, kExitUsage,
         "--calib-data/--calib-table need --precision int8 (the precision is " + o.precision + ")");
+  if (o.int8_io && !options.int8)
+    return report_error(
+        command, kExitUsage,
+        "--int8-io needs --precision int8 (or best); the precision is " + o.precision);
+  q.int8_io = o.int8_io;
   if (!o.calib_table.empty() && !std::filesystem::exists(o.calib_table))
     return report_error(command, kExitError,
                         "calibration table '" + o.calib_table + "' does not exist");
@@ -277,10 +282,11 @@ int convert_command(const ConvertOptions& o) {
     if (options.int8) {
       precision = "int8: " + std::to_string(r.quantize.int8_nodes) + " of " +
                   std::to_string(r.quantize.nodes.size()) + " nodes (" +
-                  std::to_string(r.quantize.quantize_nodes) + " quantize, " +
-                  std::to_string(r.quantize.dequantize_nodes) + " dequantize; rest " + precision +
-                  "; calibrator " + r.table.calibrator + ", " + std::to_string(r.table.samples) +
-                  " samples)";
+                  std::to_string(r.quantize.quantize_nodes - r.int8_io.quantize_removed) +
+                  " quantize, " +
+                  std::to_string(r.quantize.dequantize_nodes - r.int8_io.dequantize_removed) +
+                  " dequantize; rest " + precision + "; calibrator " + r.table.calibrator + ", " +
+                  std::to_string(r.table.samples) + " samples)";
     }
     std::printf(
         "%s: %d ONNX nodes (opset %d, %d folded) -> %d nodes -> %d kernels (-O%d), %s, weights "
@@ -289,6 +295,8 @@ int convert_command(const ConvertOptions& o) {
         opt.nodes_before, r.num_nodes, o.opt_level, precision.c_str(), r.report.weights_bytes,
         r.report.arena_bytes);
     if (options.int8 && o.verbose) print_quantize_report(r.quantize);
+    for (const quant::Int8IoEntry& e : r.int8_io.entries)
+      std::printf("%s\n", quant::format_entry(e).c_str());
   }
   return kExitOk;
 }

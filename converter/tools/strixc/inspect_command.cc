@@ -46,8 +46,14 @@ std::string task_lower(Task t) {
   return "?";
 }
 
+// A quantized tensor (i8/u8/i32) carries "quantization": {scales, zero_points, axis}.
 json tensor_json(const TensorInfo& t) {
-  return {{"name", t.name}, {"dtype", dtype_name(t.dtype)}, {"shape", t.shape.to_vector()}};
+  json j = {{"name", t.name}, {"dtype", dtype_name(t.dtype)}, {"shape", t.shape.to_vector()}};
+  if (!t.quantization.empty())
+    j["quantization"] = {{"scales", t.quantization.scales},
+                         {"zero_points", t.quantization.zero_points},
+                         {"axis", t.quantization.axis}};
+  return j;
 }
 
 std::string floats_text(const std::vector<float>& v) {
@@ -161,6 +167,16 @@ std::string shape_text(const json& t) {
   return s + "] " + t["dtype"].get<std::string>();
 }
 
+// " (scale 0.0187, zero point -14)" for a per-tensor quantized input/output; "" else.
+std::string quant_text(const json& t) {
+  if (!t.contains("quantization") || t["quantization"]["scales"].size() != 1) return "";
+  const json& q = t["quantization"];
+  char buf[80];
+  std::snprintf(buf, sizeof(buf), " (scale %g, zero point %lld)", q["scales"][0].get<double>(),
+                q["zero_points"].empty() ? 0LL : q["zero_points"][0].get<long long>());
+  return buf;
+}
+
 void print_text(const json& j) {
   std::printf("model: %s (schema %u)\n", j["file"].get<std::string>().c_str(),
               j["schema_version"].get<unsigned>());
@@ -181,7 +197,8 @@ void print_text(const json& j) {
     std::printf("  %s: %s\n", kv.key().c_str(), kv.value().get<std::string>().c_str());
   std::printf("inputs:\n");
   for (const auto& t : j["inputs"])
-    std::printf("  '%s' %s\n", t["name"].get<std::string>().c_str(), shape_text(t).c_str());
+    std::printf("  '%s' %s%s\n", t["name"].get<std::string>().c_str(), shape_text(t).c_str(),
+                quant_text(t).c_str());
   for (const auto& c : meta["inputs"]) {
     std::printf("  input %d contract: %dx%d %s, mean %s, std %s, resize %s\n",
                 c["input_index"].get<int>(), c["width"].get<int>(), c["height"].get<int>(),
@@ -192,7 +209,8 @@ void print_text(const json& j) {
   }
   std::printf("outputs:\n");
   for (const auto& t : j["outputs"])
-    std::printf("  '%s' %s\n", t["name"].get<std::string>().c_str(), shape_text(t).c_str());
+    std::printf("  '%s' %s%s\n", t["name"].get<std::string>().c_str(), shape_text(t).c_str(),
+                quant_text(t).c_str());
   std::printf("nodes: %zu\n", j["nodes"].size());
   for (const auto& n : j["nodes"]) {
     std::string outs;

@@ -5,7 +5,7 @@
 //          [--std a,b,c] [--color rgb|bgr] [--resize stretch|letterbox] [-O0|-O1|-O2]
 //          [--precision int8 --calib-data SPEC | --calib-table FILE] [--calibrator
 //          mse|entropy|minmax| percentile] [--calib-samples N] [--calib-batch N] [--percentile P]
-//          [-v]
+//          [-v] [--int8-io]
 //          [--precision best --val-data SPEC [--accuracy-budget PT] [--min-sqnr DB]
 //          [--val-samples N] [--best-float fp32|fp16] [--no-speed-check]]
 //   strixc calibrate IN.onnx --calib-data SPEC -o table.json [contract flags as convert]
