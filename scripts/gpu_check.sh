@@ -45,13 +45,15 @@ fi
 
 INT8_MODELS=${INT8_MODELS:-$ROOT/build/gpu_models}
 int8_models=""
+int8io_models=""  # the same with --int8-io: i8 input and output (1 byte per pixel to copy)
 for m in resnet50 mobilenet_v2 resnet18; do
   [ -f "$INT8_MODELS/$m.int8.strix" ] && int8_models="$int8_models $INT8_MODELS/$m.int8.strix"
+  [ -f "$INT8_MODELS/$m.int8io.strix" ] && int8io_models="$int8io_models $INT8_MODELS/$m.int8io.strix"
 done
 
 if has test; then
   : > "$OUT/tests.log"
-  export STRIX_TEST_INT8_MODELS="$int8_models"
+  export STRIX_TEST_INT8_MODELS="$int8_models $int8io_models"
   for t in cuda_int8_math_test cuda_int8_test cuda_kernels_test cuda_engine_test \
     cuda_preprocess_test; do
     timeout 300 "$BUILD/tests/cuda/$t" 2>&1 | tee -a "$OUT/tests.log" | grep -E "^\[ *(OK|FAILED|SKIPPED|PASSED) *\]|Failure|error|seed|Expected|Which is" | head -60
@@ -67,6 +69,18 @@ bench() {  # tag model batch extra-args...
     --iterations $it --json "$@" 2> "$OUT/bench_err.txt" |
     python3 -c 'import json,sys; d=json.load(sys.stdin); d["tag"]=sys.argv[1]; d["model_name"]=sys.argv[2]; print(json.dumps(d))' "$tag" "$model" >> "$OUT/bench.jsonl" ||
     { echo "bench $tag $model b$batch failed:"; cat "$OUT/bench_err.txt"; }
+}
+
+# INT8 models with i8 input (--int8-io), batch 1 and 256, and 256 on 2 Contexts (one's copies
+# overlap the other's kernels).
+int8io_benches() {
+  for m in $int8io_models; do
+    name=$(basename "$m" .int8io.strix)
+    cp "$m" "$MODELS/${name}_int8io.strix"
+    for b in 1 256; do bench int8io ${name}_int8io $b; done
+    bench int8io_ctx2 ${name}_int8io 256 --contexts 2
+    [ "$name" = resnet50 ] && bench int8io_profile resnet50_int8io 256 --profile 80
+  done
 }
 
 if has bench; then
@@ -87,8 +101,9 @@ if has bench; then
       cp "$m" "$MODELS/${name}_int8.strix"
       for b in 1 256; do bench int8 ${name}_int8 $b; done
     done
-    bench int8_profile resnet50_int8 256 --profile 40
-    bench int8_profile mobilenet_v2_int8 256 --profile 20
+    [ -f "$MODELS/resnet50_int8.strix" ] && bench int8_profile resnet50_int8 256 --profile 80
+    [ -f "$MODELS/mobilenet_v2_int8.strix" ] && bench int8_profile mobilenet_v2_int8 256 --profile 20
+    int8io_benches
   else
     for m in resnet50 mobilenet_v2 resnet18; do
       for b in 1 256; do bench fp16 ${m}_f16 $b; done
@@ -104,6 +119,7 @@ if has bench; then
       for b in 1 256; do bench int8 ${name}_int8 $b; done
     done
     [ -n "$int8_models" ] && bench int8_ctx4 resnet50_int8 64 --contexts 4
+    int8io_benches
     bench fp16_nograph resnet50_f16 1 --no-cuda-graph
     bench fp16_nograph mobilenet_v2_f16 1 --no-cuda-graph
     for b in 1 256; do bench fp32 resnet50 $b; done

@@ -22,7 +22,7 @@ print(f"card: {card}")
 print(f"{'model':18} {'mode':13} {'batch':>5} {'p50 ms':>9} {'img/s':>10} {'H2D':>7} {'GPU':>8} "
       f"{'D2H':>7} {'fb':>3} {'build s':>7} {'torch ms':>9} {'torch img/s':>11} {'x torch':>7}")
 for b in bench:
-    name = b["model_name"].replace("_f16", "").replace("_int8", "")
+    name = b["model_name"].replace("_f16", "").replace("_int8io", "").replace("_int8", "")
     batch = b["batch"]
     lat = b["latency_ms"]["p50"]
     ips = b["throughput"]["items_per_s"]

@@ -27,7 +27,7 @@
 namespace strix::kernels::cuda {
 namespace {
 
-enum class Path { kMma, kDirect, kDepthwise, kSmallC, kSpaceToDepth };
+enum class Path { kMma, kDirect, kDepthwise, kSmallC, kSpaceToDepth, kDepthwise16 };
 
 class ConvI8Kernel : public Kernel {
  public:
@@ -50,6 +50,9 @@ class ConvI8Kernel : public Kernel {
         break;
       case Path::kDepthwise:
         launch_depthwise_i8(p, x, static_cast<const int8_t*>(consts_.get(0)), y, s);
+        break;
+      case Path::kDepthwise16:
+        launch_depthwise16_i8(p, x, static_cast<const int32_t*>(consts_.get(0)), y, s);
         break;
       case Path::kSmallC:
         launch_conv_i8_small_c(p, x, static_cast<const int8_t*>(consts_.get(0)), y, s);
@@ -90,7 +93,7 @@ int8_t conv_weight(const int8_t* w, const Geometry& g, int64_t m, int64_t c, int
 // The fastest tile shape for this convolution, measured once per shape on scratch buffers
 // (remembered for the process).
 int pick_mma_config(const DevConvI8& shape) {
-  // Tests pin the tile shape: STRIX_CUDA_INT8_TILE=0|1|2.
+  // Tests pin the tile shape: STRIX_CUDA_INT8_TILE=0 .. kNumMmaConfigs - 1.
   if (const char* forced = std::getenv("STRIX_CUDA_INT8_TILE")) {
     const int t = std::atoi(forced);
     if (t >= 0 && t < kNumMmaConfigs) return t;
@@ -195,7 +198,7 @@ Status build(const PrepareArgs& args, const Geometry& g, const int8_t* w_host, W
   const int64_t cg = g.c / g.group, taps = g.kh * g.kw;
   const bool depthwise = g.group == g.c && g.m == g.c && !fc;
   if (depthwise) {
-    k->path_ = Path::kDepthwise;
+    k->path_ = g.c % 16 == 0 ? Path::kDepthwise16 : Path::kDepthwise;
   } else if (g.group == 1 && g.c % 16 == 0) {
     k->path_ = Path::kMma;
     if (!prepare_conv_i8_mma())
@@ -207,7 +210,15 @@ Status build(const PrepareArgs& args, const Geometry& g, const int8_t* w_host, W
   }
 
   // Filters the kernel owns.
-  if (k->path_ == Path::kDepthwise) {
+  if (k->path_ == Path::kDepthwise16) {
+    std::vector<int32_t> lanes(static_cast<size_t>(taps * g.c));  // [tap][c], byte in lane c % 4
+    for (int64_t ch = 0; ch < g.c; ++ch)
+      for (int64_t t = 0; t < taps; ++t) {
+        const uint8_t byte = static_cast<uint8_t>(at(w_host, g, ch, 0, t / g.kw, t % g.kw));
+        lanes[t * g.c + ch] = static_cast<int32_t>(static_cast<uint32_t>(byte) << (8 * (ch % 4)));
+      }
+    STRIX_RETURN_IF_ERROR(k->consts_.add(lanes.data(), lanes.size() * sizeof(int32_t)));
+  } else if (k->path_ == Path::kDepthwise) {
     std::vector<int8_t> packed(static_cast<size_t>(taps * g.c));  // [tap][c]
     for (int64_t ch = 0; ch < g.c; ++ch)
       for (int64_t t = 0; t < taps; ++t)
@@ -242,9 +253,9 @@ Status build(const PrepareArgs& args, const Geometry& g, const int8_t* w_host, W
   }  // else: the Engine's upload of inputs[1] is already [m, kh, kw, c] (device.h)
   const int first = k->path_ == Path::kMma && !k->own_w_ ? 0 : 1;
 
-  // Bias with the padding correction: the tensor-core and direct kernels read x_zp in every
-  // padding tap and accumulate sum x * w; the reference accumulates sum (x - x_zp) * w over the
-  // real taps only. Subtracting x_zp * (sum of all filter taps) makes them equal.
+  // Bias with the padding correction: the tensor-core, direct and depthwise16 kernels read x_zp
+  // in every padding tap and accumulate sum x * w; the reference accumulates sum (x - x_zp) * w
+  // over the real taps only. Subtracting x_zp * (sum of all filter taps) makes them equal.
   std::vector<int32_t> folded(static_cast<size_t>(g.m)), mult(g.m), shift(g.m);
   for (int64_t m = 0; m < g.m; ++m) {
     int64_t sum = 0;
@@ -304,8 +315,9 @@ Status build(const PrepareArgs& args, const Geometry& g, const int8_t* w_host, W
     shape.residual = k->residual_ ? reinterpret_cast<const int8_t*>(1) : nullptr;
     k->config_ = pick_mma_config(shape);
   }
-  static const char* kNames[] = {"cuda_conv_i8_mma", "cuda_conv_i8_direct_dp4a",
-                                 "cuda_depthwise_i8", "cuda_conv_i8_small_c_mma"};
+  static const char* kNames[] = {"cuda_conv_i8_mma",     "cuda_conv_i8_direct_dp4a",
+                                 "cuda_depthwise_i8",    "cuda_conv_i8_small_c_mma",
+                                 "cuda_conv_i8_s2d_mma", "cuda_depthwise16_i8"};
   k->name = kNames[static_cast<int>(k->path_)];
   if (fc) k->name.replace(0, std::strlen("cuda_conv"), "cuda_fc");
   if (k->path_ == Path::kMma) k->name += "_t" + std::to_string(k->config_);

@@ -203,6 +203,71 @@ __global__ void depthwise_i8_kernel(DevConvI8 p, const int8_t* __restrict__ x,
   }
 }
 
+// Depthwise, 16 channels per thread (c % 16 == 0): padding taps read x_zp and the bias is
+// folded (bias - x_zp * sum(w)), so every tap is one 16-byte load and, per channel, one dp4a of
+// the pixel's 4-byte word with that channel's weight word (its byte in the channel's lane, zeros
+// elsewhere: wl [kh * kw][c] of int32).
+__global__ void depthwise16_i8_kernel(DevConvI8 p, const int8_t* __restrict__ x,
+                                      const int4* __restrict__ wl, int8_t* __restrict__ y) {
+  const int ohw = p.oh * p.ow, positions = p.n * ohw;
+  const int groups = p.c / 16;
+  const int total = positions * groups;  // < 2^31 (the factory checks n * oh * ow * m)
+  const int pad4 = (p.x_zp & 0xff) * 0x01010101;
+  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < total; i += gridDim.x * blockDim.x) {
+    const int c0 = (i % groups) * 16;
+    const int pos = i / groups;
+    const int img = pos / ohw, rem = pos - img * ohw;
+    const int oy = rem / p.ow, ox = rem - oy * p.ow;
+    int32_t acc[16];
+#pragma unroll
+    for (int j = 0; j < 16; ++j) acc[j] = 0;
+    for (int r = 0; r < p.kh; ++r) {
+      const int ih = oy * p.stride_h - p.pad_top + r * p.dilation_h;
+      const bool row_in = static_cast<unsigned>(ih) < static_cast<unsigned>(p.h);
+      for (int s = 0; s < p.kw; ++s) {
+        const int iw = ox * p.stride_w - p.pad_left + s * p.dilation_w;
+        int4 xv = make_int4(pad4, pad4, pad4, pad4);
+        if (row_in && static_cast<unsigned>(iw) < static_cast<unsigned>(p.w))
+          xv = __ldg(reinterpret_cast<const int4*>(x + ((img * p.h + ih) * p.w + iw) * p.c + c0));
+        const int4* wt = wl + ((r * p.kw + s) * p.c + c0) / 4;
+        const int xw[4] = {xv.x, xv.y, xv.z, xv.w};
+#pragma unroll
+        for (int q = 0; q < 4; ++q) {
+          const int4 wv = __ldg(wt + q);
+          acc[4 * q] = __dp4a(xw[q], wv.x, acc[4 * q]);
+          acc[4 * q + 1] = __dp4a(xw[q], wv.y, acc[4 * q + 1]);
+          acc[4 * q + 2] = __dp4a(xw[q], wv.z, acc[4 * q + 2]);
+          acc[4 * q + 3] = __dp4a(xw[q], wv.w, acc[4 * q + 3]);
+        }
+      }
+    }
+    const size_t at = static_cast<size_t>(pos) * p.c + c0;
+    uint32_t out[4];
+    if (p.fast_rq && p.residual == nullptr) {
+#pragma unroll
+      for (int j = 0; j < 16; ++j) {
+        const int ch = c0 + j, e = -__ldg(p.rq.shift + ch);
+        int32_t v = rq_fast(acc[j] + __ldg(p.rq.bias + ch), __ldg(p.rq.mult + ch), 1 << (e - 1), e);
+        v = min(max(v + p.rq.y_zp, p.rq.qmin), p.rq.qmax);
+        if (j % 4 == 0) out[j / 4] = 0;
+        out[j / 4] |= static_cast<uint32_t>(v & 0xff) << (8 * (j % 4));
+      }
+    } else {
+      int4 rv = make_int4(0, 0, 0, 0);
+      if (p.residual != nullptr) rv = *reinterpret_cast<const int4*>(p.residual + at);
+      const int rw[4] = {rv.x, rv.y, rv.z, rv.w};
+#pragma unroll
+      for (int j = 0; j < 16; ++j) {
+        const int32_t r = static_cast<int8_t>(rw[j / 4] >> (8 * (j % 4)));
+        const int8_t v = conv_i8_output(p, acc[j], c0 + j, r);
+        if (j % 4 == 0) out[j / 4] = 0;
+        out[j / 4] |= static_cast<uint32_t>(static_cast<uint8_t>(v)) << (8 * (j % 4));
+      }
+    }
+    *reinterpret_cast<uint4*>(y + at) = make_uint4(out[0], out[1], out[2], out[3]);
+  }
+}
+
 int grid_of(int64_t total) {
   int64_t g = (total + kBlock - 1) / kBlock;
   return static_cast<int>(g < 65535 * 8 ? (g < 1 ? 1 : g) : 65535 * 8);
@@ -233,6 +298,13 @@ void launch_conv_i8_direct(const DevConvI8Direct& d, const int8_t* x, const int3
     conv_i8_direct_kernel<4><<<grid_of(positions * (p.m / 4)), kBlock, 0, stream>>>(d, x, wp, y);
   else
     conv_i8_direct_kernel<1><<<grid_of(positions * p.m), kBlock, 0, stream>>>(d, x, wp, y);
+}
+
+void launch_depthwise16_i8(const DevConvI8& p, const int8_t* x, const int32_t* wl, int8_t* y,
+                           cudaStream_t stream) {
+  const int64_t positions = static_cast<int64_t>(p.n) * p.oh * p.ow;
+  depthwise16_i8_kernel<<<grid_of(positions * (p.c / 16)), kBlock, 0, stream>>>(
+      p, x, reinterpret_cast<const int4*>(wl), y);
 }
 
 void launch_depthwise_i8(const DevConvI8& p, const int8_t* x, const int8_t* w, int8_t* y,

@@ -159,11 +159,22 @@ __global__ void __launch_bounds__(kThreads)
     }
   }
 
+  // Without a residual and with the host's bound (p.fast_rq), the short exact requantize.
+  const bool fast = p.fast_rq && p.residual == nullptr;
 #pragma unroll
   for (int nt = 0; nt < 8; ++nt) {
     const int col = col0 + nt * 8 + (lane & 3) * 2;
     if (col >= p.m) continue;
     const bool pair = col + 1 < p.m;
+    const int c1 = pair ? col + 1 : col;
+    const int32_t b0 = __ldg(p.rq.bias + col), b1 = __ldg(p.rq.bias + c1);
+    const int32_t m0 = __ldg(p.rq.mult + col), m1 = __ldg(p.rq.mult + c1);
+    const int e0 = -__ldg(p.rq.shift + col), e1 = -__ldg(p.rq.shift + c1);
+    auto output = [&](int32_t acc, int ch, int32_t r, int32_t b, int32_t m, int e) -> int8_t {
+      if (!fast) return conv_i8_output(p, acc, ch, r);
+      const int32_t v = rq_fast(acc + b, m, 1 << (e - 1), e);
+      return static_cast<int8_t>(min(max(v + p.rq.y_zp, p.rq.qmin), p.rq.qmax));
+    };
 #pragma unroll
     for (int mt = 0; mt < 2; ++mt) {
 #pragma unroll
@@ -172,13 +183,13 @@ __global__ void __launch_bounds__(kThreads)
         if (row >= positions) continue;
         const size_t at = static_cast<size_t>(row) * p.m + col;
         const int32_t r0 = p.residual != nullptr ? p.residual[at] : 0;
-        const int8_t v0 = conv_i8_output(p, acc[mt][nt][half * 2], col, r0);
+        const int8_t v0 = output(acc[mt][nt][half * 2], col, r0, b0, m0, e0);
         if (!pair) {
           y[at] = v0;
           continue;
         }
         const int32_t r1 = p.residual != nullptr ? p.residual[at + 1] : 0;
-        const int8_t v1 = conv_i8_output(p, acc[mt][nt][half * 2 + 1], col + 1, r1);
+        const int8_t v1 = output(acc[mt][nt][half * 2 + 1], col + 1, r1, b1, m1, e1);
         if ((p.m & 1) == 0) {
           *reinterpret_cast<char2*>(y + at) = make_char2(v0, v1);
         } else {

@@ -58,15 +58,22 @@ struct DevConvI8 {
 };
 
 // Tensor-core implicit GEMM (mma.sync m16n8k32 s8): needs c % 16 == 0. `config` picks the
-// tile shape (positions x channels, warps, pipeline stages): 0: 128x128 (4 warps of 64x64),
-// 1: 128x64, 2: 64x64, 3: 128x128 (8 warps of 64x32), 4: as 3 with 2 stages, 5: as 1 with 2
-// stages; kNumMmaConfigs of them.
-constexpr int kNumMmaConfigs = 6;
-// Sets the kernels' shared-memory limits once per process; call before any launch (not
-// inside stream capture). Returns false when the device refuses.
+// tile shape (positions x channels, warps, pipeline stages), one output tile per block:
+// 0: 128x128 (4 warps of 64x64), 1: 128x64, 2: 64x64, 3: 128x128 (8 warps of 64x32), 4: as 3
+// with 2 stages, 5: as 1 with 2 stages; or a stream of output tiles per block (persistent, the
+// next tile's loads in flight during this one's epilogue): 6: 128x128 (8 warps), 7: 128x64,
+// 8: 64x64 — these need p.m % 16 == 0 with a residual and else run as 4. kNumMmaConfigs of them.
+constexpr int kNumMmaConfigs = 9;
+// Sets the kernels' shared-memory limits and residency once per process; call before any launch
+// (not inside stream capture). Returns false when the device refuses.
 bool prepare_conv_i8_mma();
 void launch_conv_i8_mma(int config, const DevConvI8& p, const int8_t* x, const int8_t* w, int8_t* y,
                         cudaStream_t stream);
+// The persistent configurations (6 - 8 above as 0 - 2), for launch_conv_i8_mma.
+bool prepare_conv_i8_mma_stream();
+bool conv_i8_mma_stream_fits(const DevConvI8& p);
+void launch_conv_i8_mma_stream(int config, const DevConvI8& p, const int8_t* x, const int8_t* w,
+                               int8_t* y, cudaStream_t stream);
 
 // groups 1, c % 16 != 0 (stems: c = 3; c = 24), kh * kw * c <= kSmallCMaxK: tensor cores over
 // an im2col tile built in shared memory. `wp` is the filter [m][kpad] (kpad = kh * kw * c
@@ -101,6 +108,11 @@ void launch_conv_i8_direct(const DevConvI8Direct& p, const int8_t* x, const int3
 // [m, kh, kw, 1]).
 void launch_depthwise_i8(const DevConvI8& p, const int8_t* x, const int8_t* w, int8_t* y,
                          cudaStream_t stream);
+// Depthwise with c % 16 == 0: 16 channels per thread, dp4a per tap. `wl` is [kh * kw][c] of
+// int32 with channel ch's weight byte in lane ch % 4 (zeros elsewhere); padding taps read x_zp
+// and rq.bias must be folded as for the tensor-core kernel (bias - x_zp * sum(w)).
+void launch_depthwise16_i8(const DevConvI8& p, const int8_t* x, const int32_t* wl, int8_t* y,
+                           cudaStream_t stream);
 
 // y = quantize(x) per tensor (ref::quantize_value). Rank-4 x (NCHW f32) -> y channels-last
 // when `to_channels_last` ([n, c, hw] -> [n, hw, c]); else elementwise over `count`.

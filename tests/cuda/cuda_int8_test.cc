@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <set>
 #include <string>
 #include <vector>
@@ -257,6 +258,20 @@ TEST(CudaInt8, ConvDirectAndDepthwise) {
     std::vector<HostTensor> in;
     expect_same(conv_model(c, seed + 31 * i++, false, &in), in, "cuda_depthwise_i8", 8);
   }
+  // 16 channels per thread (c % 16 == 0): padding as x_zp with the folded bias, per-tensor and
+  // per-channel weights, 3x3 stride 2, 5x5 with asymmetric pads, left shifts (general requantize).
+  Conv dw16;
+  dw16.c = dw16.m = dw16.group = 48, dw16.stride = 2, dw16.h = 17, dw16.w = 14, dw16.x_zp = -7;
+  Conv dw16_5;
+  dw16_5.c = dw16_5.m = dw16_5.group = 32, dw16_5.kh = dw16_5.kw = 5;
+  dw16_5.pads = {2, 1, 2, 3}, dw16_5.x_zp = 90, dw16_5.per_channel = false;
+  Conv dw16_shift = dw16;
+  dw16_shift.y_factor = 1e-4f, dw16_shift.act = fb::ActivationKind::None;
+  for (const Conv& c : {dw16, dw16_5, dw16_shift}) {
+    SCOPED_TRACE("depthwise16 case " + std::to_string(i));
+    std::vector<HostTensor> in;
+    expect_same(conv_model(c, seed + 31 * i++, false, &in), in, "cuda_depthwise16_i8", 2);
+  }
 }
 
 TEST(CudaInt8, ConvResidualAddFusion) {
@@ -270,6 +285,8 @@ TEST(CudaInt8, ConvResidualAddFusion) {
   b.c = 6, b.m = 8;
   Conv c;  // depthwise
   c.c = c.m = c.group = 12, c.act = fb::ActivationKind::None;
+  Conv c16;  // depthwise, 16 channels per thread
+  c16.c = c16.m = c16.group = 32, c16.x_zp = 20;
   Conv d;  // grouped (direct dp4a)
   d.c = 16, d.m = 32, d.group = 2;
   int i = 0;
@@ -282,7 +299,7 @@ TEST(CudaInt8, ConvResidualAddFusion) {
                   "_t" + std::to_string(tile) + "_residual");
     }
   }
-  for (const Conv& t : {a, b, c, d}) {
+  for (const Conv& t : {a, b, c, c16, d}) {
     SCOPED_TRACE("case " + std::to_string(i));
     std::vector<HostTensor> in;
     std::vector<uint8_t> file = conv_model(t, seed + 7 * i++, true, &in);
@@ -293,6 +310,38 @@ TEST(CudaInt8, ConvResidualAddFusion) {
     for (const NodeReport& n : got.nodes) fused = fused || n.op == "Conv2D+Add";
     EXPECT_TRUE(fused) << "the Engine did not fuse the residual Add on the GPU";
   }
+}
+
+// The persistent tile stream (configurations 6 - 8) with its grid capped at 3 blocks, so every
+// block walks many tiles: one- and two-stage reductions (the filter copied once), longer ones,
+// with and without a residual, M % 16 != 0 (the residual runs the one-tile kernel).
+TEST(CudaInt8, ConvTileStream) {
+  STRIX_REQUIRE_GPU();
+  const uint32_t seed = fresh_seed();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  setenv("STRIX_CUDA_INT8_STREAM_BLOCKS", "3", 1);
+  Conv k64;  // 1x1, K = 64: one stage per tile
+  k64.n = 3, k64.c = 64, k64.m = 48, k64.h = 29, k64.w = 31, k64.kh = k64.kw = 1;
+  k64.pads = {0, 0, 0, 0}, k64.x_zp = -3;
+  Conv k128 = k64;  // two stages per tile, M over two column tiles of 64
+  k128.c = 128, k128.m = 80;
+  Conv k3x3;  // 3x3 over 32 channels: 5 stages per tile, padding
+  k3x3.n = 2, k3x3.c = 32, k3x3.m = 32, k3x3.h = 23, k3x3.w = 21;
+  Conv odd_m = k64;  // M % 16 != 0
+  odd_m.m = 40;
+  int i = 0;
+  for (int tile = 6; tile < kernels::cuda::kNumMmaConfigs; ++tile) {
+    ScopedTile pin(tile);
+    for (const Conv& t : {k64, k128, k3x3, odd_m}) {
+      for (bool residual : {false, true}) {
+        SCOPED_TRACE("tile " + std::to_string(tile) + ", case " + std::to_string(i) +
+                     (residual ? ", residual" : ""));
+        std::vector<HostTensor> in;
+        expect_same(conv_model(t, seed + 11 * i++, residual, &in), in, "_t" + std::to_string(tile));
+      }
+    }
+  }
+  unsetenv("STRIX_CUDA_INT8_STREAM_BLOCKS");
 }
 
 TEST(CudaInt8, FullyConnected) {
@@ -484,8 +533,16 @@ TEST(CudaInt8, ModelFilesMatchTheCpu) {
     auto c_cpu = e_cpu.value()->create_context();
     auto c_gpu = e_gpu.value()->create_context();
     ASSERT_TRUE(c_cpu.ok() && c_gpu.ok());
+    // f32 inputs (images in [0, 1]) or, for --int8-io models, random i8 inputs.
     TensorView in = c_cpu.value().input(0);
-    std::vector<float> x = random_floats(in.byte_size() / 4, 1234, 0.f, 1.f);
+    std::vector<uint8_t> x(in.byte_size());
+    if (in.dtype == DType::kF32) {
+      std::vector<float> f = random_floats(in.byte_size() / 4, 1234, 0.f, 1.f);
+      std::memcpy(x.data(), f.data(), x.size());
+    } else {
+      std::vector<int8_t> q = random_i8(static_cast<int64_t>(x.size()), 1234);
+      std::memcpy(x.data(), q.data(), x.size());
+    }
     ASSERT_TRUE(c_cpu.value().set_input(0, x.data(), in.byte_size()).ok());
     ASSERT_TRUE(c_gpu.value().set_input(0, x.data(), in.byte_size()).ok());
     c_cpu.value().run();
@@ -493,18 +550,20 @@ TEST(CudaInt8, ModelFilesMatchTheCpu) {
     ASSERT_TRUE(c_gpu.value().last_error().ok()) << c_gpu.value().last_error().to_string();
     TensorView a = c_cpu.value().output(0), g = c_gpu.value().output(0);
     ASSERT_EQ(a.byte_size(), g.byte_size());
-    const auto* fa = static_cast<const float*>(a.data);
-    const auto* fg = static_cast<const float*>(g.data);
+    ASSERT_EQ(a.dtype, g.dtype);
+    const size_t elem = dtype_size(a.dtype), count = a.byte_size() / elem;
+    const auto* ba = static_cast<const uint8_t*>(a.data);
+    const auto* bg = static_cast<const uint8_t*>(g.data);
     size_t bad = 0;
-    std::set<float> distinct;
-    for (size_t i = 0; i < a.byte_size() / 4; ++i) {
-      bad += fa[i] != fg[i];
-      distinct.insert(fa[i]);
+    std::set<std::string> distinct;
+    for (size_t i = 0; i < count; ++i) {
+      bad += std::memcmp(ba + i * elem, bg + i * elem, elem) != 0;
+      distinct.insert(std::string(reinterpret_cast<const char*>(ba + i * elem), elem));
     }
     EXPECT_GE(distinct.size(), 10u);
-    EXPECT_EQ(bad, 0u) << bad << " of " << a.byte_size() / 4 << " outputs differ";
-    std::printf("[ model    ] %s: %zu outputs equal, %d fallbacks\n", path.c_str(),
-                a.byte_size() / 4 - bad, e_gpu.value()->report().num_fallbacks);
+    EXPECT_EQ(bad, 0u) << bad << " of " << count << " outputs differ";
+    std::printf("[ model    ] %s: %zu outputs equal, %d fallbacks\n", path.c_str(), count - bad,
+                e_gpu.value()->report().num_fallbacks);
   }
 }
 

@@ -1,0 +1,276 @@
+// kernels/cuda/conv_int8_mma.cuh — the pieces of the INT8 tensor-core convolutions (internal,
+// device code): tile configurations, the A (im2col rows) and B (filter rows) loaders of one
+// 64-byte reduction stage, the mma over a stage, the exact requantizing epilogue and the
+// coalesced store of an output tile. conv_int8_mma.cu builds one output tile per block from
+// them; conv_int8_mma_persistent.cu a stream of tiles per block.
+//
+// GEMM view: rows = output positions (n, oh, ow), columns = output channels, reduction =
+// (kh, kw, c) in the order of the channels-last filter [m, kh, kw, c]; c % 16 == 0 so every
+// 16-byte chunk of the reduction lies in one tap (its offsets come from the chunk table, no
+// divisions in the loop). A block computes BM x BN outputs; its warps (WARPS_M x WARPS_N) each
+// own MT x NT mma tiles (16 x 8). Stages hold A (im2col rows gathered on the fly; padding taps
+// are filled with x_zp, the real 0) and B (filter rows, zero-filled past the end), both as
+// 64-byte rows whose four 16-byte chunks are XOR-swizzled by (row >> 1) & 3 so that ldmatrix
+// reads 8 rows without bank conflicts.
+#pragma once
+
+#include "kernels/cuda/int8_math.cuh"
+#include "kernels/cuda/mma_sm80.cuh"
+
+namespace strix::kernels::cuda::mma_i8 {
+
+using namespace sm80;  // NOLINT: this family's primitives (mma_sm80.cuh)
+
+constexpr int kBK = 64;  // reduction bytes per stage
+
+// Byte offset of 16-byte chunk `j` of row `row` in a stage (64-byte rows, swizzled).
+__device__ __forceinline__ int swz(int row, int j) {
+  return row * kBK + ((j ^ ((row >> 1) & 3)) << 4);
+}
+
+template <int WARPS_M_, int WARPS_N_, int MT_, int NT_, int STAGES_>
+struct MmaConfig {
+  static constexpr int WARPS_M = WARPS_M_, WARPS_N = WARPS_N_, MT = MT_, NT = NT_;
+  static constexpr int kThreads = WARPS_M * WARPS_N * 32;
+  static constexpr int kBM = WARPS_M * MT * 16;
+  static constexpr int kBN = WARPS_N * NT * 8;
+  static constexpr int kStages = STAGES_;
+  static constexpr int kYStride = kBN + 16;  // epilogue tile rows (bytes), conflict-free
+  static constexpr int kPipeSmem = STAGES_ * (kBM + kBN) * kBK;
+  static constexpr int kTileSmem = kBM * kYStride;     // one int8 output tile
+  static constexpr int kA_ITERS = kBM * 4 / kThreads;  // A chunks per thread and stage
+  static constexpr int kB_CHUNKS = kBN * 4;
+  static constexpr int kB_ITERS = (kB_CHUNKS + kThreads - 1) / kThreads;
+  static_assert(NT % 2 == 0, "B fragments load two n8 tiles at a time");
+  static_assert((kBM * 4) % kThreads == 0, "A chunks split evenly");
+  static_assert(kBN % 16 == 0, "16-byte epilogue chunks");
+};
+
+// The A rows one thread gathers for the output tile at row0 (fixed over its reduction), as
+// offsets into x (32-bit: the factory refuses larger tensors) and shared-memory slots; every
+// thread copies chunk column tid & 3.
+template <class Cfg>
+struct ARows {
+  int off[Cfg::kA_ITERS], ih0[Cfg::kA_ITERS], iw0[Cfg::kA_ITERS], dst[Cfg::kA_ITERS];
+
+  __device__ __forceinline__ void setup(const DevConvI8& p, int row0) {
+    const int tid = threadIdx.x, ohw = p.oh * p.ow, positions = p.n * ohw;
+    const int row_bytes = p.w * p.c;
+#pragma unroll
+    for (int i = 0; i < Cfg::kA_ITERS; ++i) {
+      const int row = (tid + i * Cfg::kThreads) >> 2;
+      int pos = row0 + row;
+      const bool ok = pos < positions;
+      if (!ok) pos = 0;
+      const int img = pos / ohw, rem = pos - img * ohw;
+      const int oy = rem / p.ow, ox = rem - oy * p.ow;
+      // Rows past the end read as padding everywhere.
+      ih0[i] = ok ? oy * p.stride_h - p.pad_top : -(1 << 28);
+      iw0[i] = ox * p.stride_w - p.pad_left;
+      off[i] = ok ? (img * p.h + ih0[i]) * row_bytes + iw0[i] * p.c : 0;
+      dst[i] = swz(row, tid & 3);
+    }
+  }
+
+  // cp.async of reduction stage kt into sa_stage (padding taps: x_zp). Past K nothing is
+  // written: stale bytes meet the zero-filled filter.
+  __device__ __forceinline__ void load(const DevConvI8& p, const int8_t* x, int8_t* sa_stage,
+                                       int kt, int K) const {
+    const int kbyte = kt * kBK + (threadIdx.x & 3) * 16;
+    if (kbyte >= K) return;
+    const int pad4 = (p.x_zp & 0xff) * 0x01010101;
+    // ktab: (tap row, tap column, channel, byte offset of the chunk from the tap origin).
+    const int4 e = __ldg(p.ktab + (kbyte >> 4));
+#pragma unroll
+    for (int i = 0; i < Cfg::kA_ITERS; ++i) {
+      const int ih = ih0[i] + e.x, iw = iw0[i] + e.y;
+      if (static_cast<unsigned>(ih) < static_cast<unsigned>(p.h) &&
+          static_cast<unsigned>(iw) < static_cast<unsigned>(p.w))
+        cp_async16(sa_stage + dst[i], x + (off[i] + e.w), 16);
+      else
+        *reinterpret_cast<int4*>(sa_stage + dst[i]) = make_int4(pad4, pad4, pad4, pad4);
+    }
+  }
+};
+
+// The filter rows one thread copies for the column tile at col0 (chunk column tid & 3).
+template <class Cfg>
+struct BRows {
+  int off[Cfg::kB_ITERS], dst[Cfg::kB_ITERS];
+  bool ok[Cfg::kB_ITERS];
+
+  __device__ __forceinline__ void setup(const DevConvI8& p, int col0, int K) {
+    const int tid = threadIdx.x;
+#pragma unroll
+    for (int i = 0; i < Cfg::kB_ITERS; ++i) {
+      const int q = tid + i * Cfg::kThreads;
+      const int nrow = q >> 2;
+      ok[i] = q < Cfg::kB_CHUNKS && col0 + nrow < p.m;
+      off[i] = ok[i] ? (col0 + nrow) * K + (tid & 3) * 16 : 0;
+      dst[i] = swz(nrow, tid & 3);
+    }
+  }
+
+  __device__ __forceinline__ void load(const int8_t* w, int8_t* sb_stage, int kt, int K) const {
+    const bool k_ok = kt * kBK + (threadIdx.x & 3) * 16 < K;
+#pragma unroll
+    for (int i = 0; i < Cfg::kB_ITERS; ++i) {
+      if (Cfg::kB_CHUNKS % Cfg::kThreads != 0 && threadIdx.x + i * Cfg::kThreads >= Cfg::kB_CHUNKS)
+        break;
+      const bool go = ok[i] && k_ok;
+      cp_async16(sb_stage + dst[i], w + (go ? off[i] + kt * kBK : 0), go ? 16 : 0);
+    }
+  }
+};
+
+// acc += A stage x B stage (this warp's MT x NT tiles).
+template <class Cfg>
+__device__ __forceinline__ void mma_stage(int32_t (&acc)[Cfg::MT][Cfg::NT][4],
+                                          const int8_t* sa_stage, const int8_t* sb_stage) {
+  constexpr int MT = Cfg::MT, NT = Cfg::NT;
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  const int wm = warp % Cfg::WARPS_M, wn = warp / Cfg::WARPS_M;
+#pragma unroll
+  for (int ks = 0; ks < 2; ++ks) {
+    uint32_t af[MT][4];
+    uint32_t bf[NT][2];
+#pragma unroll
+    for (int mt = 0; mt < MT; ++mt) {
+      const int row = wm * MT * 16 + mt * 16 + (lane & 7) + ((lane >> 3) & 1) * 8;
+      ldmatrix_x4(af[mt], sa_stage + swz(row, ks * 2 + (lane >> 4)));
+    }
+#pragma unroll
+    for (int nt = 0; nt < NT; nt += 2) {
+      const int nrow = wn * NT * 8 + nt * 8 + (lane & 7) + (lane >> 4) * 8;
+      uint32_t r[4];
+      ldmatrix_x4(r, sb_stage + swz(nrow, ks * 2 + ((lane >> 3) & 1)));
+      bf[nt][0] = r[0];
+      bf[nt][1] = r[1];
+      bf[nt + 1][0] = r[2];
+      bf[nt + 1][1] = r[3];
+    }
+#pragma unroll
+    for (int mt = 0; mt < MT; ++mt)
+#pragma unroll
+      for (int nt = 0; nt < NT; ++nt) mma_s8(acc[mt][nt], af[mt], bf[nt][0], bf[nt][1]);
+  }
+}
+
+template <class Cfg>
+__device__ __forceinline__ void zero(int32_t (&acc)[Cfg::MT][Cfg::NT][4]) {
+#pragma unroll
+  for (int i = 0; i < Cfg::MT; ++i)
+#pragma unroll
+    for (int j = 0; j < Cfg::NT; ++j)
+#pragma unroll
+      for (int e = 0; e < 4; ++e) acc[i][j][e] = 0;
+}
+
+// cp.async of the residual tile at (row0, col0) into sr (rows of kYStride bytes); needs
+// p.m % 16 == 0 (16-byte aligned rows).
+template <class Cfg>
+__device__ __forceinline__ void load_residual(const DevConvI8& p, int8_t* sr, int row0, int col0) {
+  constexpr int BN = Cfg::kBN, CHUNKS = Cfg::kBM * (BN / 16);
+  const int positions = p.n * p.oh * p.ow;
+  for (int q = threadIdx.x; q < CHUNKS; q += Cfg::kThreads) {
+    const int row = q / (BN / 16), ch = q - row * (BN / 16);
+    const int gr = row0 + row, gc = col0 + ch * 16;
+    if (gr < positions && gc < p.m)
+      cp_async16(sr + row * Cfg::kYStride + ch * 16,
+                 p.residual + static_cast<size_t>(gr) * p.m + gc, 16);
+  }
+}
+
+// The epilogue's arithmetic: every accumulator of this thread requantized (and combined with
+// the residual tile `sr` through the Add's tables `lut`) into the int8 tile `sy` (rows of
+// kYStride bytes). Thread's accumulators: rows (lane >> 2) and +8 of each m16 tile, columns
+// 2 * (lane & 3) and +1 of each n8 tile. FAST: p.fast_rq (rq_fast everywhere), else the general
+// form (rq_clamp).
+template <class Cfg, bool FAST>
+__device__ __forceinline__ void requantize_tile(const DevConvI8& p,
+                                                const int32_t (&acc)[Cfg::MT][Cfg::NT][4],
+                                                int8_t* sy, const int8_t* sr, const int32_t* lut,
+                                                int col0, bool residual) {
+  constexpr int MT = Cfg::MT, NT = Cfg::NT, WARPS_M = Cfg::WARPS_M, YS = Cfg::kYStride;
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  const int wm = warp % WARPS_M, wn = warp / WARPS_M;
+  const RqConst add_rq = rq_const(p.add.out_mult, p.add.out_shift);
+  const int add_e = -p.add.out_shift;
+  const int32_t add_round = FAST ? 1 << (add_e - 1) : 0;
+  const int32_t* lut_a = lut + 128;
+  const int32_t* lut_b = lut + 256 + 128;
+  // One output: requantize v with channel constants (m, shift or its RqConst), then the Add.
+  auto conv_out = [&](int32_t v, int32_t m, int e, int32_t round, const RqConst& q) {
+    if (FAST) {
+      const int32_t y = rq_fast(v, m, round, e) + p.rq.y_zp;
+      return min(max(y, p.rq.qmin), p.rq.qmax);
+    }
+    return rq_clamp<true>(v, q, p.rq.y_zp, p.rq.qmin, p.rq.qmax);
+  };
+  auto add_out = [&](int32_t y1, int r) {
+    const int32_t sum = lut_a[y1] + lut_b[r];
+    if (FAST) {
+      const int32_t y = rq_fast(sum, p.add.out_mult, add_round, add_e) + p.add.out_zp;
+      return min(max(y, p.add.qmin), p.add.qmax);
+    }
+    return rq_clamp<true>(sum, add_rq, p.add.out_zp, p.add.qmin, p.add.qmax);
+  };
+#pragma unroll
+  for (int nt = 0; nt < NT; ++nt) {
+    const int cl = wn * NT * 8 + nt * 8 + (lane & 3) * 2;
+    const int col = col0 + cl;
+    if (col >= p.m) continue;
+    const int c1 = col + 1 < p.m ? col + 1 : col;
+    const int32_t b0 = __ldg(p.rq.bias + col), b1 = __ldg(p.rq.bias + c1);
+    const int32_t m0 = __ldg(p.rq.mult + col), m1 = __ldg(p.rq.mult + c1);
+    const int s0 = __ldg(p.rq.shift + col), s1 = __ldg(p.rq.shift + c1);
+    // FAST: e = -shift >= 1, round = 2^(e-1); else the general constants.
+    const int e0 = -s0, e1 = -s1;
+    const int32_t r0 = FAST ? 1 << (e0 - 1) : 0, r1 = FAST ? 1 << (e1 - 1) : 0;
+    RqConst q0, q1;
+    if (!FAST) {
+      q0 = rq_const(m0, s0);
+      q1 = rq_const(m1, s1);
+    }
+#pragma unroll
+    for (int mt = 0; mt < MT; ++mt) {
+#pragma unroll
+      for (int half = 0; half < 2; ++half) {
+        const int rl = wm * MT * 16 + mt * 16 + (lane >> 2) + half * 8;
+        int32_t v0 = conv_out(acc[mt][nt][half * 2] + b0, m0, e0, r0, q0);
+        int32_t v1 = conv_out(acc[mt][nt][half * 2 + 1] + b1, m1, e1, r1, q1);
+        if (residual) {
+          const char2 r = *reinterpret_cast<const char2*>(sr + rl * YS + cl);
+          v0 = add_out(v0, r.x);
+          v1 = add_out(v1, r.y);
+        }
+        *reinterpret_cast<char2*>(sy + rl * YS + cl) =
+            make_char2(static_cast<int8_t>(v0), static_cast<int8_t>(v1));
+      }
+    }
+  }
+}
+
+// Stores the int8 tile sy (rows of kYStride bytes) at (row0, col0) of y with coalesced 16-byte
+// writes (bytewise when p.m % 16 != 0).
+template <class Cfg>
+__device__ __forceinline__ void store_tile(const DevConvI8& p, const int8_t* sy, int8_t* y,
+                                           int row0, int col0) {
+  constexpr int BN = Cfg::kBN, CHUNKS = Cfg::kBM * (BN / 16);
+  const int positions = p.n * p.oh * p.ow;
+  const bool vec = (p.m & 15) == 0;
+  for (int q = threadIdx.x; q < CHUNKS; q += Cfg::kThreads) {
+    const int row = q / (BN / 16), ch = q - row * (BN / 16);
+    const int gr = row0 + row, gc = col0 + ch * 16;
+    if (gr >= positions || gc >= p.m) continue;
+    int8_t* dst = y + static_cast<size_t>(gr) * p.m + gc;
+    const int8_t* src = sy + row * Cfg::kYStride + ch * 16;
+    if (vec) {
+      *reinterpret_cast<int4*>(dst) = *reinterpret_cast<const int4*>(src);
+    } else {
+      for (int b = 0; b < 16 && gc + b < p.m; ++b) dst[b] = src[b];
+    }
+  }
+}
+
+}  // namespace strix::kernels::cuda::mma_i8
