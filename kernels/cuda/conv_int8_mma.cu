@@ -123,7 +123,7 @@ void launch(const DevConvI8& p, const int8_t* x, const int8_t* w, int8_t* y, cud
 bool prepare_conv_i8_mma() {
   static const bool ok = device_has_sm80() && set_smem<Wide>() && set_smem<Mid>() &&
                          set_smem<Small>() && set_smem<Eight>() && set_smem<Eight2>() &&
-                         set_smem<Mid2>() && prepare_conv_i8_mma_stream();
+                         set_smem<Mid2>();
   return ok;
 }
 
@@ -135,13 +135,7 @@ void launch_conv_i8_mma(int config, const DevConvI8& p, const int8_t* x, const i
     case 2: launch<Small>(p, x, w, y, stream); break;
     case 3: launch<Eight>(p, x, w, y, stream); break;
     case 4: launch<Eight2>(p, x, w, y, stream); break;
-    case 5: launch<Mid2>(p, x, w, y, stream); break;
-    default:
-      if (conv_i8_mma_stream_fits(p))
-        launch_conv_i8_mma_stream(config - 6, p, x, w, y, stream);
-      else
-        launch<Eight2>(p, x, w, y, stream);
-      break;
+    default: launch<Mid2>(p, x, w, y, stream); break;
   }
 }
 

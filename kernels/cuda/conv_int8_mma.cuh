@@ -2,7 +2,8 @@
 // device code): tile configurations, the A (im2col rows) and B (filter rows) loaders of one
 // 64-byte reduction stage, the mma over a stage, the exact requantizing epilogue and the
 // coalesced store of an output tile. conv_int8_mma.cu builds one output tile per block from
-// them; conv_int8_mma_persistent.cu a stream of tiles per block.
+// them. (A persistent variant, each block walking a stream of tiles with the next tile's loads
+// in flight during the epilogue, measured slower than these on the H200 and was removed.)
 //
 // GEMM view: rows = output positions (n, oh, ow), columns = output channels, reduction =
 // (kh, kw, c) in the order of the channels-last filter [m, kh, kw, c]; c % 16 == 0 so every

@@ -58,22 +58,15 @@ struct DevConvI8 {
 };
 
 // Tensor-core implicit GEMM (mma.sync m16n8k32 s8): needs c % 16 == 0. `config` picks the
-// tile shape (positions x channels, warps, pipeline stages), one output tile per block:
-// 0: 128x128 (4 warps of 64x64), 1: 128x64, 2: 64x64, 3: 128x128 (8 warps of 64x32), 4: as 3
-// with 2 stages, 5: as 1 with 2 stages; or a stream of output tiles per block (persistent, the
-// next tile's loads in flight during this one's epilogue): 6: 128x128 (8 warps), 7: 128x64,
-// 8: 64x64 — these need p.m % 16 == 0 with a residual and else run as 4. kNumMmaConfigs of them.
-constexpr int kNumMmaConfigs = 9;
-// Sets the kernels' shared-memory limits and residency once per process; call before any launch
-// (not inside stream capture). Returns false when the device refuses.
+// tile shape (positions x channels, warps, pipeline stages): 0: 128x128 (4 warps of 64x64),
+// 1: 128x64, 2: 64x64, 3: 128x128 (8 warps of 64x32), 4: as 3 with 2 stages, 5: as 1 with 2
+// stages; kNumMmaConfigs of them.
+constexpr int kNumMmaConfigs = 6;
+// Sets the kernels' shared-memory limits once per process; call before any launch (not
+// inside stream capture). Returns false when the device refuses.
 bool prepare_conv_i8_mma();
 void launch_conv_i8_mma(int config, const DevConvI8& p, const int8_t* x, const int8_t* w, int8_t* y,
                         cudaStream_t stream);
-// The persistent configurations (6 - 8 above as 0 - 2), for launch_conv_i8_mma.
-bool prepare_conv_i8_mma_stream();
-bool conv_i8_mma_stream_fits(const DevConvI8& p);
-void launch_conv_i8_mma_stream(int config, const DevConvI8& p, const int8_t* x, const int8_t* w,
-                               int8_t* y, cudaStream_t stream);
 
 // groups 1, c % 16 != 0 (stems: c = 3; c = 24), kh * kw * c <= kSmallCMaxK: tensor cores over
 // an im2col tile built in shared memory. `wp` is the filter [m][kpad] (kpad = kh * kw * c

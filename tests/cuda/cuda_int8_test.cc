@@ -312,38 +312,6 @@ TEST(CudaInt8, ConvResidualAddFusion) {
   }
 }
 
-// The persistent tile stream (configurations 6 - 8) with its grid capped at 3 blocks, so every
-// block walks many tiles: one- and two-stage reductions (the filter copied once), longer ones,
-// with and without a residual, M % 16 != 0 (the residual runs the one-tile kernel).
-TEST(CudaInt8, ConvTileStream) {
-  STRIX_REQUIRE_GPU();
-  const uint32_t seed = fresh_seed();
-  SCOPED_TRACE("seed " + std::to_string(seed));
-  setenv("STRIX_CUDA_INT8_STREAM_BLOCKS", "3", 1);
-  Conv k64;  // 1x1, K = 64: one stage per tile
-  k64.n = 3, k64.c = 64, k64.m = 48, k64.h = 29, k64.w = 31, k64.kh = k64.kw = 1;
-  k64.pads = {0, 0, 0, 0}, k64.x_zp = -3;
-  Conv k128 = k64;  // two stages per tile, M over two column tiles of 64
-  k128.c = 128, k128.m = 80;
-  Conv k3x3;  // 3x3 over 32 channels: 5 stages per tile, padding
-  k3x3.n = 2, k3x3.c = 32, k3x3.m = 32, k3x3.h = 23, k3x3.w = 21;
-  Conv odd_m = k64;  // M % 16 != 0
-  odd_m.m = 40;
-  int i = 0;
-  for (int tile = 6; tile < kernels::cuda::kNumMmaConfigs; ++tile) {
-    ScopedTile pin(tile);
-    for (const Conv& t : {k64, k128, k3x3, odd_m}) {
-      for (bool residual : {false, true}) {
-        SCOPED_TRACE("tile " + std::to_string(tile) + ", case " + std::to_string(i) +
-                     (residual ? ", residual" : ""));
-        std::vector<HostTensor> in;
-        expect_same(conv_model(t, seed + 11 * i++, residual, &in), in, "_t" + std::to_string(tile));
-      }
-    }
-  }
-  unsetenv("STRIX_CUDA_INT8_STREAM_BLOCKS");
-}
-
 TEST(CudaInt8, FullyConnected) {
   STRIX_REQUIRE_GPU();
   const uint32_t seed = fresh_seed();
