@@ -14,11 +14,12 @@ namespace {
 
 using namespace mma_i8;  // NOLINT: this family's pieces (conv_int8_mma.cuh)
 
-// Shared memory: the pipeline, whose memory the output tile reuses; with a fused residual,
-// after it the residual tile and the Add's tables.
+// Shared memory: the pipeline, whose memory the output tile reuses; the column constants; with
+// a fused residual, the residual tile and the Add's tables.
 template <class Cfg>
 struct TileSmem {
-  static constexpr int kBase = Cfg::kPipeSmem > Cfg::kTileSmem ? Cfg::kPipeSmem : Cfg::kTileSmem;
+  static constexpr int kConst = Cfg::kPipeSmem > Cfg::kTileSmem ? Cfg::kPipeSmem : Cfg::kTileSmem;
+  static constexpr int kBase = kConst + 3 * Cfg::kBN * 4;
   static constexpr int kResidual = kBase + Cfg::kTileSmem + 512 * 4;
 };
 
@@ -31,6 +32,7 @@ __global__ void __launch_bounds__(Cfg::kThreads)
   extern __shared__ __align__(128) int8_t smem[];
   int8_t* sa = smem;
   int8_t* sb = smem + STAGES * BM * kBK;
+  int32_t* sc = reinterpret_cast<int32_t*>(smem + TileSmem<Cfg>::kConst);
   int8_t* sr = smem + TileSmem<Cfg>::kBase;
   int32_t* lut = reinterpret_cast<int32_t*>(sr + Cfg::kTileSmem);
   const int row0 = blockIdx.x * BM, col0 = blockIdx.y * BN;
@@ -43,12 +45,15 @@ __global__ void __launch_bounds__(Cfg::kThreads)
   a.setup(p, row0);
   BRows<Cfg> b;
   b.setup(p, col0, K);
-  if (residual) {  // the first cp.async group: the pipeline's waits cover it
+  // The first cp.async group (the pipeline's waits cover it): the column constants and a fused
+  // residual with the Add's tables.
+  load_constants<Cfg>(p, sc, col0);
+  if (residual) {
     for (int i = threadIdx.x; i < 512 / 4; i += THREADS)
       cp_async16(lut + 4 * i, p.add_lut + 4 * i, 16);
     if (vec) load_residual<Cfg>(p, sr, row0, col0);
-    cp_async_commit();
   }
+  cp_async_commit();
 
   int32_t acc[Cfg::MT][Cfg::NT][4];
   zero<Cfg>(acc);
@@ -88,9 +93,9 @@ __global__ void __launch_bounds__(Cfg::kThreads)
     __syncthreads();
   }
   if (p.fast_rq)
-    requantize_tile<Cfg, true>(p, acc, sy, sr, lut, col0, residual);
+    requantize_tile<Cfg, true>(p, acc, sy, sr, lut, sc, col0, residual);
   else
-    requantize_tile<Cfg, false>(p, acc, sy, sr, lut, col0, residual);
+    requantize_tile<Cfg, false>(p, acc, sy, sr, lut, sc, col0, residual);
   __syncthreads();
   store_tile<Cfg>(p, sy, y, row0, col0);
 }

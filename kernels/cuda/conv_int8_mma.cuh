@@ -182,16 +182,29 @@ __device__ __forceinline__ void load_residual(const DevConvI8& p, int8_t* sr, in
   }
 }
 
+// cp.async of the requantize constants of columns col0 .. col0 + BN into sc: bias, mult, shift
+// as three rows of BN int32, zeros past p.m.
+template <class Cfg>
+__device__ __forceinline__ void load_constants(const DevConvI8& p, int32_t* sc, int col0) {
+  constexpr int BN = Cfg::kBN, CHUNKS = BN / 4;
+  for (int q = threadIdx.x; q < 3 * CHUNKS; q += Cfg::kThreads) {
+    const int row = q / CHUNKS, c = col0 + (q - row * CHUNKS) * 4;
+    const int32_t* src = row == 0 ? p.rq.bias : (row == 1 ? p.rq.mult : p.rq.shift);
+    const int valid = c >= p.m ? 0 : (p.m - c >= 4 ? 4 : p.m - c);
+    cp_async16(sc + row * BN + (c - col0), valid > 0 ? src + c : src, 4 * valid);
+  }
+}
+
 // The epilogue's arithmetic: every accumulator of this thread requantized (and combined with
 // the residual tile `sr` through the Add's tables `lut`) into the int8 tile `sy` (rows of
-// kYStride bytes). Thread's accumulators: rows (lane >> 2) and +8 of each m16 tile, columns
-// 2 * (lane & 3) and +1 of each n8 tile. FAST: p.fast_rq (rq_fast everywhere), else the general
-// form (rq_clamp).
+// kYStride bytes), with the column constants `sc` (load_constants). Thread's accumulators: rows
+// (lane >> 2) and +8 of each m16 tile, columns 2 * (lane & 3) and +1 of each n8 tile. FAST:
+// p.fast_rq (rq_fast everywhere), else the general form (rq_clamp).
 template <class Cfg, bool FAST>
 __device__ __forceinline__ void requantize_tile(const DevConvI8& p,
                                                 const int32_t (&acc)[Cfg::MT][Cfg::NT][4],
                                                 int8_t* sy, const int8_t* sr, const int32_t* lut,
-                                                int col0, bool residual) {
+                                                const int32_t* sc, int col0, bool residual) {
   constexpr int MT = Cfg::MT, NT = Cfg::NT, WARPS_M = Cfg::WARPS_M, YS = Cfg::kYStride;
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   const int wm = warp % WARPS_M, wn = warp / WARPS_M;
@@ -201,12 +214,14 @@ __device__ __forceinline__ void requantize_tile(const DevConvI8& p,
   const int32_t* lut_a = lut + 128;
   const int32_t* lut_b = lut + 256 + 128;
   // One output: requantize v with channel constants (m, shift or its RqConst), then the Add.
-  auto conv_out = [&](int32_t v, int32_t m, int e, int32_t round, const RqConst& q) {
+  // One output from its accumulator: FAST with the bias folded into c (rq_fast_folded).
+  auto conv_out = [&](int32_t acc, int32_t b, long long c, int32_t m, int e, int32_t round,
+                      const RqConst& q) {
     if (FAST) {
-      const int32_t y = rq_fast(v, m, round, e) + p.rq.y_zp;
+      const int32_t y = rq_fast_folded(acc, m, c, round, e) + p.rq.y_zp;
       return min(max(y, p.rq.qmin), p.rq.qmax);
     }
-    return rq_clamp<true>(v, q, p.rq.y_zp, p.rq.qmin, p.rq.qmax);
+    return rq_clamp<true>(acc + b, q, p.rq.y_zp, p.rq.qmin, p.rq.qmax);
   };
   auto add_out = [&](int32_t y1, int r) {
     const int32_t sum = lut_a[y1] + lut_b[r];
@@ -221,13 +236,19 @@ __device__ __forceinline__ void requantize_tile(const DevConvI8& p,
     const int cl = wn * NT * 8 + nt * 8 + (lane & 3) * 2;
     const int col = col0 + cl;
     if (col >= p.m) continue;
-    const int c1 = col + 1 < p.m ? col + 1 : col;
-    const int32_t b0 = __ldg(p.rq.bias + col), b1 = __ldg(p.rq.bias + c1);
-    const int32_t m0 = __ldg(p.rq.mult + col), m1 = __ldg(p.rq.mult + c1);
-    const int s0 = __ldg(p.rq.shift + col), s1 = __ldg(p.rq.shift + c1);
+    // The column pair's constants (sc: zeros past p.m, whose outputs are never stored).
+    const int2 bias = *reinterpret_cast<const int2*>(sc + cl);
+    const int2 mult = *reinterpret_cast<const int2*>(sc + Cfg::kBN + cl);
+    const int2 shift = *reinterpret_cast<const int2*>(sc + 2 * Cfg::kBN + cl);
+    const int32_t b0 = bias.x, b1 = bias.y, m0 = mult.x, m1 = mult.y;
+    const int s0 = shift.x, s1 = shift.y;
     // FAST: e = -shift >= 1, round = 2^(e-1); else the general constants.
     const int e0 = -s0, e1 = -s1;
-    const int32_t r0 = FAST ? 1 << (e0 - 1) : 0, r1 = FAST ? 1 << (e1 - 1) : 0;
+    // (e = 0 only in the zero-filled columns past p.m.)
+    const int32_t r0 = FAST && e0 > 0 ? 1 << (e0 - 1) : 0;
+    const int32_t r1 = FAST && e1 > 0 ? 1 << (e1 - 1) : 0;
+    const long long c0 = static_cast<long long>(b0) * m0 + (1ll << 30);
+    const long long c1 = static_cast<long long>(b1) * m1 + (1ll << 30);
     RqConst q0, q1;
     if (!FAST) {
       q0 = rq_const(m0, s0);
@@ -238,8 +259,8 @@ __device__ __forceinline__ void requantize_tile(const DevConvI8& p,
 #pragma unroll
       for (int half = 0; half < 2; ++half) {
         const int rl = wm * MT * 16 + mt * 16 + (lane >> 2) + half * 8;
-        int32_t v0 = conv_out(acc[mt][nt][half * 2] + b0, m0, e0, r0, q0);
-        int32_t v1 = conv_out(acc[mt][nt][half * 2 + 1] + b1, m1, e1, r1, q1);
+        int32_t v0 = conv_out(acc[mt][nt][half * 2], b0, c0, m0, e0, r0, q0);
+        int32_t v1 = conv_out(acc[mt][nt][half * 2 + 1], b1, c1, m1, e1, r1, q1);
         if (residual) {
           const char2 r = *reinterpret_cast<const char2*>(sr + rl * YS + cl);
           v0 = add_out(v0, r.x);

@@ -125,6 +125,15 @@ __host__ __device__ __forceinline__ int32_t rq_fast(int32_t x, int32_t m, int32_
   return (h + round + (h >> 31)) >> e;
 }
 
+// rq_fast(acc + bias, m, round, e) with the bias folded into the 64-bit term:
+// c = bias * m + 2^30 (once per channel), so the per-value work is one wide multiply-add.
+// Exact under the same bound, on |acc + bias| (then acc * m + c = (acc + bias) * m + 2^30).
+__host__ __device__ __forceinline__ int32_t rq_fast_folded(int32_t acc, int32_t m, long long c,
+                                                           int32_t round, int e) {
+  const int32_t h = static_cast<int32_t>(mad_wide(acc, m, c) >> 31);
+  return (h + round + (h >> 31)) >> e;
+}
+
 // Whether rq_fast is exact for multiplier `shift` and every |x| <= max_abs_x.
 __host__ __device__ __forceinline__ bool rq_fast_ok(int shift, long long max_abs_x) {
   const int e = -shift;

@@ -70,7 +70,7 @@ TEST(CudaInt8Math, RequantizeFastEqualsTheReference) {
   EXPECT_EQ(mismatches, 0u) << "of " << checked;
 }
 
-// rq_fast (the tensor-core epilogue's form) wherever rq_fast_ok admits it: right shifts 1..31,
+// rq_fast and rq_fast_folded (the epilogues' forms) wherever rq_fast_ok admits them: shifts 1..31,
 // inputs up to the largest |x| the bound allows (the edge where h + 2^(e-1) meets INT_MAX).
 TEST(CudaInt8Math, RequantizeShortFormEqualsTheReferenceWithinItsBound) {
   std::mt19937 rng(4242);
@@ -95,9 +95,15 @@ TEST(CudaInt8Math, RequantizeShortFormEqualsTheReferenceWithinItsBound) {
           kernels::ref::multiply_by_quantized_multiplier(static_cast<int32_t>(x), q);
       const int32_t got =
           kernels::cuda::rq_fast(static_cast<int32_t>(x), q.multiplier, 1 << (e - 1), e);
-      if (want != got && mismatches++ < 5)
+      // The epilogue's form with a bias folded into the 64-bit term: x split as acc + bias.
+      const int32_t bias = static_cast<int32_t>(x / 3);
+      const int32_t acc = static_cast<int32_t>(x - bias);
+      const int32_t got_folded = kernels::cuda::rq_fast_folded(
+          acc, q.multiplier, static_cast<long long>(bias) * q.multiplier + (1ll << 30),
+          1 << (e - 1), e);
+      if ((want != got || want != got_folded) && mismatches++ < 5)
         ADD_FAILURE() << "x " << x << " multiplier " << q.multiplier << " shift " << q.shift
-                      << ": want " << want << ", got " << got;
+                      << ": want " << want << ", got " << got << " / folded " << got_folded;
       ++checked;
     }
   }
