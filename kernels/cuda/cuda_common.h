@@ -9,6 +9,7 @@
 #include <string>
 
 #include "kernels/cpu/ref/activation.h"
+#include "kernels/cuda/cublas_loader.h"
 #include "kernels/cuda/launch.h"
 #include "kernels/kernel.h"
 
@@ -21,6 +22,7 @@ struct CudaStream {
   cudaStream_t stream = nullptr;
   cudnnHandle_t cudnn = nullptr;
   cublasHandle_t cublas = nullptr;
+  const CublasApi* blas = nullptr;  // cuBLAS, loaded on first use (cublas_loader.h)
   void* cublas_workspace = nullptr;
   Status error;  // the first error since the last synchronize
   void record(Status s) {

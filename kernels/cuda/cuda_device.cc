@@ -29,9 +29,10 @@ Status cudnn_status(cudnnStatus_t s, const char* what) {
 
 Status cublas_status(cublasStatus_t s, const char* what) {
   if (s == CUBLAS_STATUS_SUCCESS) return Status();
+  Result<const CublasApi*> blas = cublas_api();  // loaded: s came from one of its calls
   return make_status(
       s == CUBLAS_STATUS_ALLOC_FAILED ? StatusCode::kOutOfMemory : StatusCode::kInternal,
-      "cuBLAS: %s failed: %s", what, cublasGetStatusString(s));
+      "cuBLAS: %s failed: %s", what, blas.ok() ? blas.value()->status_string(s) : "?");
 }
 
 namespace {
@@ -101,16 +102,19 @@ class CudaDevice : public Device {
     STRIX_CUDA_TRY(cudaStreamCreateWithFlags(&s->stream, cudaStreamNonBlocking));
     STRIX_CUDNN_TRY(cudnnCreate(&s->cudnn));
     STRIX_CUDNN_TRY(cudnnSetStream(s->cudnn, s->stream));
-    STRIX_CUBLAS_TRY(cublasCreate(&s->cublas));
-    STRIX_CUBLAS_TRY(cublasSetStream(s->cublas, s->stream));
+    Result<const CublasApi*> blas = cublas_api();
+    if (!blas.ok()) return blas.status();
+    s->blas = blas.value();
+    STRIX_CUBLAS_TRY(s->blas->create(&s->cublas));
+    STRIX_CUBLAS_TRY(s->blas->set_stream(s->cublas, s->stream));
     // A fixed workspace keeps cuBLAS from allocating during graph capture.
     STRIX_CUDA_TRY(cudaMalloc(&s->cublas_workspace, kCublasWorkspace));
-    STRIX_CUBLAS_TRY(cublasSetWorkspace(s->cublas, s->cublas_workspace, kCublasWorkspace));
+    STRIX_CUBLAS_TRY(s->blas->set_workspace(s->cublas, s->cublas_workspace, kCublasWorkspace));
     return static_cast<void*>(s.release());
   }
   void destroy_stream(void* stream) const override {
     auto* s = static_cast<CudaStream*>(stream);
-    if (s->cublas) cublasDestroy(s->cublas);
+    if (s->cublas) s->blas->destroy(s->cublas);
     if (s->cudnn) cudnnDestroy(s->cudnn);
     if (s->stream) cudaStreamDestroy(s->stream);
     if (s->cublas_workspace) cudaFree(s->cublas_workspace);

@@ -16,10 +16,11 @@ class FcKernel : public Kernel {
     // Row-major Y[M,N] = A·B is column-major Y^T[N,M] = B^T·A^T.
     const int m = static_cast<int>(p_.m), n = static_cast<int>(p_.n), k = static_cast<int>(p_.k);
     STRIX_CUBLAS_RECORD(
-        cs, cublasGemmEx(cs->cublas, p_.trans_b ? CUBLAS_OP_T : CUBLAS_OP_N,
-                         p_.trans_a ? CUBLAS_OP_T : CUBLAS_OP_N, n, m, k, &p_.alpha, a.inputs[1],
-                         dt, p_.trans_b ? k : n, a.inputs[0], dt, p_.trans_a ? m : k, &zero,
-                         a.outputs[0], dt, n, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
+        cs,
+        cs->blas->gemm_ex(cs->cublas, p_.trans_b ? CUBLAS_OP_T : CUBLAS_OP_N,
+                          p_.trans_a ? CUBLAS_OP_T : CUBLAS_OP_N, n, m, k, &p_.alpha, a.inputs[1],
+                          dt, p_.trans_b ? k : n, a.inputs[0], dt, p_.trans_a ? m : k, &zero,
+                          a.outputs[0], dt, n, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
     const void* c = use_c_ ? a.inputs[2] : nullptr;
     if (c || act_.kind != 0)
       launch_epilogue(act_, a.outputs[0], p_.m, p_.n, c, p_.beta, p_.c_stride_m, p_.c_stride_n,

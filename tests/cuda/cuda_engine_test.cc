@@ -259,5 +259,50 @@ TEST(CudaDeviceSelection, Errors) {
   }
 }
 
+// Whether this process has mapped libcublas (from /proc/self/maps).
+bool cublas_mapped() {
+  std::FILE* f = std::fopen("/proc/self/maps", "r");
+  if (f == nullptr) return false;
+  char line[4096];
+  bool found = false;
+  while (!found && std::fgets(line, sizeof(line), f) != nullptr)
+    found = std::strstr(line, "libcublas") != nullptr;
+  std::fclose(f);
+  return found;
+}
+
+// A CUDA-enabled libstrix loads cuBLAS (about 150 MiB resident with cuBLASLt) only when a CUDA
+// Context is made, so CPU runs don't pay for it; then FullyConnected finds it. In a child
+// process (re-executed), since earlier tests of this binary may have loaded it already. Runs
+// without a GPU too.
+TEST(CudaLazyCublas, CpuRunsDoNotLoadIt) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");  // a fresh process: CUDA does not survive fork
+  EXPECT_EXIT(
+      {
+        auto file = fallback_model(2);
+        Result<Model> model = Model::from_buffer(file.data(), file.size());
+        if (!model.ok() || cublas_mapped()) std::exit(1);
+        auto e = Engine::create(model.value(), EngineOptions());
+        if (!e.ok()) std::exit(2);
+        auto ctx = e.value()->create_context();
+        if (!ctx.ok()) std::exit(3);
+        run(ctx.value(), random_floats(2 * 3 * 15 * 13, 11));
+        if (cublas_mapped()) std::exit(4);  // the CPU run loaded it
+        if (have_gpu()) {
+          EngineOptions o;
+          o.device = "cuda";
+          auto g = Engine::create(model.value(), o);
+          if (!g.ok()) std::exit(5);
+          auto gctx = g.value()->create_context();
+          if (!gctx.ok()) std::exit(6);
+          if (!cublas_mapped()) std::exit(7);  // a CUDA Context must have loaded it
+          run(gctx.value(), random_floats(2 * 3 * 15 * 13, 11));
+          if (!gctx.value().last_error().ok()) std::exit(8);
+        }
+        std::exit(0);
+      },
+      ::testing::ExitedWithCode(0), "");
+}
+
 }  // namespace
 }  // namespace strix::testing
