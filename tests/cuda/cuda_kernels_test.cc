@@ -168,10 +168,14 @@ TEST_F(CudaKernels, ConvResidualAddFusion) {
           }
           std::printf("residual %s act %d bias %d share %d: %s | %s\n", dtype_name(dt), int(act),
                       bias, share, conv_kernel.c_str(), add_kernel.c_str());
-          if (share) EXPECT_TRUE(add_kernel.empty()) << "fused although t is a graph output";
+          if (share) {
+            EXPECT_TRUE(add_kernel.empty()) << "fused although t is a graph output";
+          }
           // f16 always fuses (graph API); f32 needs cuDNN's legacy fused call (bias, ReLU or
           // identity with IMPLICIT_PRECOMP_GEMM), so it may stay separate.
-          if (!share && dt == DType::kF16) EXPECT_EQ(add_kernel, "fused into 'conv'");
+          if (!share && dt == DType::kF16) {
+            EXPECT_EQ(add_kernel, "fused into 'conv'");
+          }
         }
       }
     }
