@@ -221,7 +221,7 @@ __device__ __forceinline__ void requantize_tile(const DevConvI8& p,
       const int32_t y = rq_fast_folded(acc, m, c, round, e) + p.rq.y_zp;
       return min(max(y, p.rq.qmin), p.rq.qmax);
     }
-    return rq_clamp<true>(acc + b, q, p.rq.y_zp, p.rq.qmin, p.rq.qmax);
+    return rq_clamp(acc + b, q, p.rq.y_zp, p.rq.qmin, p.rq.qmax);
   };
   auto add_out = [&](int32_t y1, int r) {
     const int32_t sum = lut_a[y1] + lut_b[r];
@@ -229,7 +229,7 @@ __device__ __forceinline__ void requantize_tile(const DevConvI8& p,
       const int32_t y = rq_fast(sum, p.add.out_mult, add_round, add_e) + p.add.out_zp;
       return min(max(y, p.add.qmin), p.add.qmax);
     }
-    return rq_clamp<true>(sum, add_rq, p.add.out_zp, p.add.qmin, p.add.qmax);
+    return rq_clamp(sum, add_rq, p.add.out_zp, p.add.qmin, p.add.qmax);
   };
 #pragma unroll
   for (int nt = 0; nt < NT; ++nt) {

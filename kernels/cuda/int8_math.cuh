@@ -77,12 +77,10 @@ __host__ __device__ __forceinline__ RqConst rq_const(int32_t mult, int shift) {
   return c;
 }
 
-// multiply_by_quantized_multiplier(v) with c = rq_const(mult, shift). LSH = false is exact only
-// when shift <= 0 (the kernels check on the host; see DevRequant::any_left_shift).
-template <bool LSH = true>
+// multiply_by_quantized_multiplier(v) with c = rq_const(mult, shift).
 __host__ __device__ __forceinline__ int32_t rq_apply(int32_t v, const RqConst& c) {
   int32_t x = v;
-  if (LSH && c.lsh > 0) {
+  if (c.lsh > 0) {
     const long long s = static_cast<long long>(v) << c.lsh;
     x = s > INT_MAX ? INT_MAX : (s < INT_MIN ? INT_MIN : static_cast<int32_t>(s));
   }
@@ -91,17 +89,16 @@ __host__ __device__ __forceinline__ int32_t rq_apply(int32_t v, const RqConst& c
   return c.e == 0 ? static_cast<int32_t>(a >> 31) : static_cast<int32_t>(a >> 32) >> c.hi_shift;
 }
 
-template <bool LSH = true>
 __host__ __device__ __forceinline__ int32_t rq_clamp(int32_t v, const RqConst& c, int32_t zp,
                                                      int32_t qmin, int32_t qmax) {
-  const int32_t y = rq_apply<LSH>(v, c) + zp;
+  const int32_t y = rq_apply(v, c) + zp;
   return y < qmin ? qmin : (y > qmax ? qmax : y);
 }
 
 __host__ __device__ __forceinline__ int32_t requantize_fast(int32_t v, int32_t mult, int shift,
                                                             int32_t zp, int32_t qmin,
                                                             int32_t qmax) {
-  return rq_clamp<true>(v, rq_const(mult, shift), zp, qmin, qmax);
+  return rq_clamp(v, rq_const(mult, shift), zp, qmin, qmax);
 }
 
 // x * m + c as one wide multiply-add (mad.wide.s32 on the device).
