@@ -17,6 +17,8 @@ namespace strix::kernels::cpu {
 namespace {
 
 constexpr int64_t kKc = 512;
+// Read-ahead of B in k steps when M == 1 (GemmPanelArgs::b_ahead).
+constexpr int kGemvAhead = 48;
 
 class GemmKernel : public Kernel {
  public:
@@ -58,6 +60,10 @@ class GemmKernel : public Kernel {
       g.ldc = n_;
       g.nvalid = static_cast<int>(std::min<int64_t>(isa_->nr, n_ - n0));
       g.col_bias = has_bias_ ? bias_.data + n0 : nullptr;
+      // One row (batch 1): B, the weights, streams from memory with only one FMA per element
+      // per k step; read 48 k steps ahead (measured: FC 1280 -> 1000 in MobileNetV3 0.22 ->
+      // 0.18 ms, ResNet-50's 2048 -> 1000 0.83 -> 0.67 ms; at batch 8 it did not help).
+      g.b_ahead = m_ == 1 ? kGemvAhead * isa_->nr : 0;
       const float* bpanel = packed_.data + np * k_ * isa_->nr;
       for (int64_t k0 = 0; k0 < k_; k0 += kc_) {
         g.kc = static_cast<int>(std::min(kc_, k_ - k0));

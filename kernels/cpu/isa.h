@@ -85,6 +85,13 @@ struct GemmPanelArgs {
   // or accumulation and before act.
   const float* residual = nullptr;
   int64_t ldr = 0;
+  // Optional read-ahead of B (> 0: B streams from memory once, e.g. the weights of a
+  // FullyConnected at batch 1): each k step prefetches b + b_ahead floats (into L1). (Each
+  // micro-kernel also prefetches, for writing, the C tile of its next B panel.)
+  int b_ahead = 0;
+  // B's row stride in floats: 0, packed panels (b[k * nr + j]); else B is read in place, row k
+  // of a panel at b + k * ldb (every panel full: nvalid == nr).
+  int64_t ldb = 0;
 };
 
 // One image of a Conv2D for implicit-im2col packing: K index k = (c * kh + ky) * kw + kx,

@@ -19,9 +19,43 @@ namespace strix::kernels::cpu {
 using DepthwisePlaneFn = void (*)(const ConvGeom& g, const float* x, const float* w, float bias,
                                   const Act* act, float* y, const float* zero_row);
 
+// Small planes, undilated, kh * kw <= kDwFlatMaxTaps, at most kDwFlatMaxChunks vectors of
+// output positions per plane (plan: the DwFlatPlan of this geometry, stride and lanes): `planes`
+// consecutive [h, w] planes of x (the first of channel c, then c + 1, ... wrapping at
+// `channels`: consecutive planes of an NCHW batch), each computed as one flat run of oh * ow
+// positions (all lanes busy whatever the plane width):
+//   y[oy][ox] = act(bias[c] + sum w[c * kh * kw + ky * kw + kx] * x[s * oy + ky - pt][s * ox +
+//   kx - pl]), zeros outside the image; bias may be null (0); y: the planes' outputs, oh * ow
+//   floats apart.
+// flat_s1: stride 1 with the output the size of the input (oh == h, ow == w). flat_s2: stride 2
+// with 2 * oh >= h, 2 * ow >= w, w <= 2 * lanes, ow <= lanes (conv_depthwise.cc uses it for 3x3
+// with w <= lanes only: measured faster there, slower on wider rows and for 5x5 on 2 threads);
+// buf: dw_flat_s2_buf(h, ow) floats of scratch (unused by flat_s1).
+constexpr int kDwFlatMaxChunks = 13;  // 14x14 output planes on AVX-512
+constexpr int kDwFlatMaxTaps = 64;
+// The geometry-only part of a flat depthwise (built once at prepare, conv_depthwise.cc): output
+// positions in chunks of `lanes`, i = oy * ow + ox; tap t = ky * kw + kx of chunk q reads
+// lanes masks[t][q] (zero for chunks past the plane) at src + q * lanes + offsets[t], src the
+// input plane (stride 1: oh == h, ow == w) or the four phases of stride 2 (each
+// [ceil(h / 2)][ow]: rows of parity py, columns of parity px, phase py * 2 + px).
+struct DwFlatPlan {
+  uint32_t masks[kDwFlatMaxTaps][kDwFlatMaxChunks] = {};
+  int64_t offsets[kDwFlatMaxTaps] = {};
+};
+using DepthwiseFlatFn = void (*)(const ConvGeom& g, const DwFlatPlan& plan, const float* x,
+                                 int64_t planes, int64_t c, int64_t channels, const float* w,
+                                 const float* bias, const Act* act, float* y, float* buf);
+// Scratch of flat_s2: the four phases of kDwFlatS2Group planes.
+constexpr int64_t kDwFlatS2Group = 4;
+inline int64_t dw_flat_s2_buf(int64_t h, int64_t ow) {
+  return kDwFlatS2Group * 4 * ((h + 1) / 2) * ow;
+}
+
 struct IsaDepthwiseKernels {
   DepthwisePlaneFn plane_s1 = nullptr;
   DepthwisePlaneFn plane_s2 = nullptr;
+  DepthwiseFlatFn flat_s1 = nullptr;  // AVX-512 only (native masked loads); null elsewhere
+  DepthwiseFlatFn flat_s2 = nullptr;
 };
 
 // True when plane_s1 / plane_s2 handle this kernel size.

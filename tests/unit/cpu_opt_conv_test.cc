@@ -74,7 +74,13 @@ TEST(CpuOptConv, GemmShapes) {
   const std::vector<ConvCase> cases = {
       // n  c    h   w   m   kh kw sh sw dh dw pads           group bias act
       {1, 3, 13, 17, 13, 3, 3, 1, 1, 1, 1, {1, 0, 2, 1}, 1, true, K::Relu},
-      {3, 13, 13, 17, 127, 1, 1, 1, 1, 1, 1, {}, 1, true, K::None},         // 1x1 direct rows
+      {3, 13, 13, 17, 127, 1, 1, 1, 1, 1, 1, {}, 1, true, K::None},  // 1x1 direct rows
+      // 1x1 with few output channels, K <= 128: B read in place (partial last panel packed;
+      // none when N is a multiple of 32).
+      {2, 37, 15, 19, 29, 1, 1, 1, 1, 1, 1, {}, 1, true, K::Relu},
+      {1, 96, 32, 32, 24, 1, 1, 1, 1, 1, 1, {}, 1, false, K::Clip, 0, 6},
+      {3, 5, 9, 7, 40, 1, 1, 1, 1, 1, 1, {}, 1, true, K::HardSwish},
+      {1, 128, 41, 43, 48, 1, 1, 1, 1, 1, 1, {}, 1, true, K::None},
       {1, 127, 31, 29, 13, 1, 1, 2, 2, 1, 1, {}, 1, false, K::Clip, 0, 6},  // 1x1 s2: gather
       {3, 1, 31, 29, 3, 5, 5, 2, 2, 1, 1, {2, 1, 0, 2}, 1, true, K::LeakyRelu, 0.1f},
       {3, 13, 1, 1, 13, 3, 3, 1, 1, 1, 1, {1, 1, 1, 1}, 1, true, K::Sigmoid},  // 1x1 image
@@ -211,6 +217,20 @@ TEST(CpuOptConv, GemmSplitsMWhenFewPanels) {
   }
 }
 
+// 1x1 with B read in place (few output channels, K <= 128; one thread only, packed on 3 and 4)
+// and 1x1 images stacked as rows (positions-major) on threads 1, 3 and 4: (image, N group)
+// tasks, M split between threads.
+TEST(CpuOptConv, InPlaceBAndStackedThreads) {
+  for (int64_t n : {1, 3}) {
+    check_threads({n, 37, 15, 19, 29, 1, 1, 1, 1, 1, 1, {}, 1, true, K::Relu}, 780,
+                  "conv2d_1x1_gemm_f32_");
+    check_threads({n, 21, 7, 9, 45, 1, 1, 1, 1, 1, 1, {}, 1, false, K::None}, 785,
+                  "conv2d_1x1_gemm_f32_");
+  }
+  check_threads({25, 97, 1, 1, 333, 1, 1, 1, 1, 1, 1, {}, 1, true, K::Relu}, 790,
+                "conv2d_rows_gemm_f32_");
+}
+
 // Stride-2 convs with kw >= 5 read a de-interleaved copy of the input (ConvGeom::half):
 // even and odd tap offsets, negative ones (left padding), odd widths, several K blocks.
 TEST(CpuOptConv, StrideTwoDeinterleaved) {
@@ -242,6 +262,9 @@ TEST(CpuOptConv, PositionsMajor) {
       {3, 37, 1, 1, 333, 1, 1, 1, 1, 1, 1, {}, 1, true, K::Sigmoid},
       {1, 333, 1, 1, 37, 1, 1, 1, 1, 1, 1, {}, 1, true, K::Relu},
       {7, 260, 7, 7, 64, 1, 1, 1, 1, 1, 1, {}, 1, true, K::None},  // image groups 4 + 3
+      // 1x1 images, 1x1 kernel: images stacked as rows (two panels; groups 129 + 128).
+      {25, 97, 1, 1, 333, 1, 1, 1, 1, 1, 1, {}, 1, true, K::HardSigmoid, 0.2f, 0.5f},
+      {257, 5, 1, 1, 7, 1, 1, 1, 1, 1, 1, {}, 1, false, K::Relu},
   };
   uint32_t seed = 800;
   for (const ConvCase& k : cases) {
@@ -253,15 +276,16 @@ TEST(CpuOptConv, PositionsMajor) {
 }
 
 // Depthwise on small output planes (<= 98 positions, 196 for strided 5x5): channels on the
-// vector lanes; partial channel blocks, strides 1 and 2, asymmetric padding, batch > 1.
+// vector lanes; partial channel blocks, strides 1 and 2, asymmetric padding, batch > 1. (Small
+// "same"-padded planes run flattened on AVX-512 instead: cpu_opt_depthwise_test.)
 TEST(CpuOptConv, DepthwiseLanes) {
   const std::vector<ConvCase> cases = {
       // n  c    h   w   m  kh kw sh sw dh dw pads           group bias act
-      {2, 40, 7, 7, 0, 3, 3, 1, 1, 1, 1, {1, 1, 1, 1}, 0, true, K::Relu},
-      {1, 20, 14, 14, 0, 5, 5, 2, 2, 1, 1, {2, 2, 2, 2}, 0, true, K::HardSwish},
+      {2, 40, 7, 7, 0, 3, 3, 1, 1, 1, 1, {1, 1, 0, 0}, 0, true, K::Relu},  // 6x6: not "same"
+      {1, 20, 14, 14, 0, 5, 5, 2, 2, 1, 1, {}, 0, true, K::HardSwish},     // 5x5: not "same"
       {1, 17, 9, 8, 0, 3, 3, 2, 1, 1, 1, {0, 1, 1, 0}, 0, false, K::SiLU},
-      {3, 5, 9, 10, 0, 3, 3, 1, 1, 1, 1, {1, 1, 1, 1}, 0, true, K::Clip, 0, 6},
-      {1, 18, 27, 28, 0, 5, 5, 2, 2, 1, 1, {2, 2, 2, 2}, 0, true, K::Sigmoid},  // 5x5/2: 14x14
+      {3, 5, 9, 10, 0, 3, 3, 1, 1, 1, 1, {0, 1, 1, 1}, 0, true, K::Clip, 0, 6},  // 8x10
+      {1, 18, 27, 28, 0, 5, 5, 2, 2, 1, 1, {}, 0, true, K::Sigmoid},             // 5x5/2: 12x12
   };
   uint32_t seed = 1000;
   for (const ConvCase& k : cases) {
@@ -270,8 +294,9 @@ TEST(CpuOptConv, DepthwiseLanes) {
     check(k, seed);
     seed += 10;
   }
-  // Larger planes keep the plane-at-a-time sliding window.
-  expect_kernel({1, 13, 14, 14, 0, 3, 3, 1, 1, 1, 1, {1, 1, 1, 1}, 0, true, K::None},
+  // Larger planes keep the plane-at-a-time sliding window (stride-1 "same" planes of up to 13
+  // vectors run flattened on AVX-512: cpu_opt_depthwise_test).
+  expect_kernel({1, 13, 16, 16, 0, 3, 3, 1, 1, 1, 1, {1, 1, 1, 1}, 0, true, K::None},
                 "conv2d_depthwise3x3s1x1_");
 }
 

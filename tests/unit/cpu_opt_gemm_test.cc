@@ -56,7 +56,8 @@ TEST(CpuOptGemm, FullyConnectedShapes) {
       {13, 600, 127, false, true, 0.5f, 2, {1}, K::Clip, -0.5f, 0.5f},  // 2 K blocks
       {127, 13, 3, true, false, 1, 0.25f, {1, 1}, K::Sigmoid},
       {3, 127, 1000, false, true, 1, 1, {1000}, K::HardSwish},
-      {25, 31, 29, true, true, 1, 0, {29}, K::None},  // beta 0: C is not read
+      {25, 31, 29, true, true, 1, 0, {29}, K::None},    // beta 0: C is not read
+      {1, 1100, 77, false, true, 1, 1, {77}, K::Relu},  // one row (B read ahead), 3 K blocks
   };
   uint32_t seed = 1;
   for (const FcCase& f : cases) {

@@ -155,6 +155,7 @@ TEST(CpuOptResidual, Gemm) {
 TEST(CpuOptResidual, Gemm1x1) {
   check({13, 13, 17, 127, 1, 1, 1, {0, 0, 0, 0}, true, "conv2d_1x1_gemm_add"}, 40);
   check({601, 5, 9, 23, 1, 1, 1, {0, 0, 0, 0}, false, "conv2d_1x1_gemm_add"}, 45);  // 2 K blocks
+  check({37, 13, 17, 23, 1, 1, 1, {0, 0, 0, 0}, true, "conv2d_1x1_gemm_add"}, 47);  // B in place
 }
 
 TEST(CpuOptResidual, PositionsMajor) {

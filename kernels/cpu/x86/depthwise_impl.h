@@ -181,6 +181,98 @@ void dw_plane_s2(const ConvGeom& g, const float* x, const float* w, float bias, 
     dw_plane<2, 5>(g, x, w, bias, act, y, zero_row);
 }
 
+#if defined(STRIX_SIMD_AVX512)
+// ---- small planes, flattened (isa_depthwise.h: DepthwiseFlatFn) --------------------------
+
+// Chunk q holds the flat output positions [q * W, q * W + W) (the last one masked), i = oy * ow
+// + ox. Stride 1 (ow == w): tap (ky, kx) of output i reads input i + d, d = (ky - pt) * w + kx -
+// pl. Stride 2: the input plane is first split into its four phases (even / odd rows x even /
+// odd columns), each [ceil(h / 2)][ow] in buf, so that the tap reads phase ((ky - pt) & 1,
+// (kx - pl) & 1) at i + fa * ow + fb (fa, fb: the tap offsets halved, rounded down), again one
+// run. Either way one masked load per tap and chunk: the lanes whose tap lies outside the
+// image (left / right columns, rows above / below; with 2 * ow >= w, 2 * oh >= h every phase
+// access past its plane is one of them) masked off. Masks and offsets depend only on the
+// geometry: built once at prepare (DwFlatPlan). NQ: the chunk count rounded up to a few sizes (2,
+// 4, 8, 13: 7x7 and 14x14 planes exactly); the chunks past the plane have empty masks and are not
+// stored.
+template <int S, int NQ>
+void dw_flat_run(const ConvGeom& g, const DwFlatPlan& plan, const float* x, int64_t planes,
+                 int64_t c, int64_t channels, const float* w, const float* bias, const Act* act,
+                 float* y, float* buf) {
+  const int taps = g.kh * g.kw;
+  const int hw = g.h * g.w, out = g.oh * g.ow;
+  const int64_t phase = static_cast<int64_t>((g.h + 1) / 2) * g.ow;  // stride 2: one phase
+  const auto& m = plan.masks;
+  const int64_t* d = plan.offsets;
+  const int nq = (out + kW - 1) / kW;  // chunks of the plane (<= NQ)
+  const uint32_t last = tail(out - (nq - 1) * kW);
+  const uint32_t in0 = tail(g.w), in1 = tail(g.w - kW), ow_bits = tail(g.ow);
+  for (int64_t p = 0; p < planes; ++p, x += hw, y += out) {
+    const float* src = x;
+    if (S == 2) {
+      // kDwFlatS2Group planes are split at a time, then computed: the masked loads of the taps
+      // then read phases stored long before (a load that overlaps a recent masked store waits
+      // for it to reach the cache: measured 2x slower one plane at a time).
+      const int64_t slot = p % kDwFlatS2Group;
+      if (slot == 0) {
+        const int64_t group = planes - p < kDwFlatS2Group ? planes - p : kDwFlatS2Group;
+        for (int64_t j = 0; j < group; ++j) {
+          // Row iy: even columns to phase (iy & 1, 0), odd ones to (iy & 1, 1), row iy / 2.
+          for (int iy = 0; iy < g.h; ++iy) {
+            const float* row = x + j * hw + static_cast<int64_t>(iy) * g.w;
+            T e, o;
+            V::deinterleave(V::maskz_load(in0, row), V::maskz_load(in1, row + kW), &e, &o);
+            float* dst =
+                buf + j * 4 * phase + (iy & 1) * 2 * phase + static_cast<int64_t>(iy / 2) * g.ow;
+            V::mask_store(dst, ow_bits, e);
+            V::mask_store(dst + phase, ow_bits, o);
+          }
+        }
+      }
+      src = buf + slot * 4 * phase;
+    }
+    const float* wc = w + c * taps;
+    T acc[NQ];
+    const T vb = V::set1(bias != nullptr ? bias[c] : 0.f);
+#pragma GCC unroll 16
+    for (int q = 0; q < NQ; ++q) acc[q] = vb;
+    for (int t = 0; t < taps; ++t) {
+      const T wt = V::set1(wc[t]);
+      const float* xt = src + d[t];
+#pragma GCC unroll 16
+      for (int q = 0; q < NQ; ++q) acc[q] = V::fma(wt, V::maskz_load(m[t][q], xt + q * kW), acc[q]);
+    }
+#pragma GCC unroll 16
+    for (int q = 0; q < NQ; ++q) {
+      if (q >= nq) break;
+      const T v = act != nullptr ? apply_act(*act, acc[q]) : acc[q];
+      if (q + 1 < nq)
+        V::store(y + q * kW, v);
+      else
+        V::mask_store(y + q * kW, last, v);
+    }
+    if (act != nullptr && act->kind == ActKind::kScalar) act->scalar(act->ctx, y, out);
+    if (++c == channels) c = 0;
+  }
+}
+
+template <int S>
+void dw_flat(const ConvGeom& g, const DwFlatPlan& plan, const float* x, int64_t planes, int64_t c,
+             int64_t channels, const float* w, const float* bias, const Act* act, float* y,
+             float* buf) {
+  static_assert(kDwFlatMaxChunks == 13, "chunk buckets");
+  const int chunks = (g.oh * g.ow + kW - 1) / kW;
+  if (chunks <= 2)
+    dw_flat_run<S, 2>(g, plan, x, planes, c, channels, w, bias, act, y, buf);
+  else if (chunks <= 4)
+    dw_flat_run<S, 4>(g, plan, x, planes, c, channels, w, bias, act, y, buf);
+  else if (chunks <= 8)
+    dw_flat_run<S, 8>(g, plan, x, planes, c, channels, w, bias, act, y, buf);
+  else
+    dw_flat_run<S, 13>(g, plan, x, planes, c, channels, w, bias, act, y, buf);
+}
+#endif
+
 }  // namespace
 
 const IsaDepthwiseKernels* get_depthwise_kernels() {
@@ -188,6 +280,10 @@ const IsaDepthwiseKernels* get_depthwise_kernels() {
     IsaDepthwiseKernels t;
     t.plane_s1 = dw_plane_s1;
     t.plane_s2 = dw_plane_s2;
+#if defined(STRIX_SIMD_AVX512)
+    t.flat_s1 = dw_flat<1>;
+    t.flat_s2 = dw_flat<2>;
+#endif
     return t;
   }();
   return &k;

@@ -74,11 +74,14 @@ inline T apply_act(const Act& a, T x) {
 
 // a_next: the A panel the caller runs next (prefetched into L2 while this one computes, so
 // that weights streaming from memory overlap the arithmetic), or null. res: null, or the
-// residual added (row stride ldr, like c) before act (GemmPanelArgs::residual).
+// residual added (row stride ldr, like c) before act (GemmPanelArgs::residual). c_next: the
+// C tile the caller runs next (same rows, prefetched for writing), or null. b_ahead > 0: B
+// is read b_ahead floats ahead (GemmPanelArgs::b_ahead).
 template <int MR, int NV>
 void ukernel(int kc, const float* __restrict a, const float* __restrict b, float* c, int64_t ldc,
              int nvalid, const float* row_bias, const float* col_bias, bool first, const Act* act,
-             const float* a_next, const float* res, int64_t ldr) {
+             const float* a_next, const float* res, int64_t ldr, const float* c_next, int b_ahead,
+             int64_t ldb) {
   T acc[MR][NV];
 #pragma GCC unroll 16
   for (int r = 0; r < MR; ++r)
@@ -90,6 +93,14 @@ void ukernel(int kc, const float* __restrict a, const float* __restrict b, float
 #pragma GCC unroll 2
   for (int k = 0; k < kc; ++k) {
     if (pf != nullptr) __builtin_prefetch(pf + k * (kMR * 4), 0, 2);  // T1 / L2
+    if (b_ahead > 0) __builtin_prefetch(b + b_ahead, 0, 3);
+    // The next tile's C rows, for writing, one row per k step: its stores then find the lines
+    // in cache (measured, AVX-512, 1 thread, batch 8: 1x1 16 -> 64 at 112x112 1.98 -> 1.87 ms,
+    // ResNet-50's nodes 347 -> 342 ms in all).
+    if (c_next != nullptr && k < MR) {
+      __builtin_prefetch(c_next + k * ldc, 1, 3);
+      __builtin_prefetch(c_next + k * ldc + (kNR - 1), 1, 3);
+    }
     T b0 = V::load(b);
     T b1 = NV > 1 ? V::load(b + kW) : b0;
 #pragma GCC unroll 16
@@ -99,7 +110,7 @@ void ukernel(int kc, const float* __restrict a, const float* __restrict b, float
       if (NV > 1) acc[r][NV - 1] = V::fma(ar, b1, acc[r][NV - 1]);
     }
     a += kMR;
-    b += kNR;
+    b += ldb;
   }
   const bool full = nvalid >= NV * kW;
   const uint32_t m0 = tail(nvalid), m1 = tail(nvalid - kW);
@@ -153,7 +164,8 @@ void ukernel(int kc, const float* __restrict a, const float* __restrict b, float
 }
 
 using UKernel = void (*)(int, const float*, const float*, float*, int64_t, int, const float*,
-                         const float*, bool, const Act*, const float*, const float*, int64_t);
+                         const float*, bool, const Act*, const float*, const float*, int64_t,
+                         const float*, int, int64_t);
 
 template <int... R>
 struct UKernelTable {
@@ -171,6 +183,7 @@ using Table = UKernelTable<0, 1, 2, 3, 4, 5>;
 
 void gemm_panel(const GemmPanelArgs& g) {
   const UKernel* last = g.nvalid > kW ? Table::two : Table::one;
+  const int64_t ldb = g.ldb > 0 ? g.ldb : kNR;
   for (int64_t p = g.p0; p < g.p1; ++p) {
     const int64_t m = g.rows[p];
     const int mr = g.rows[p + 1] - g.rows[p];
@@ -183,12 +196,14 @@ void gemm_panel(const GemmPanelArgs& g) {
     for (int64_t j = 0; j + 1 < g.b_panels; ++j) {
       Table::two[mr - 1](g.kc, a, g.b + j * g.b_panel_stride, c + j * kNR, g.ldc, kNR, rb,
                          g.col_bias ? g.col_bias + j * kNR : nullptr, g.first, g.act,
-                         j == 0 ? a_next : nullptr, res ? res + j * kNR : nullptr, g.ldr);
+                         j == 0 ? a_next : nullptr, res ? res + j * kNR : nullptr, g.ldr,
+                         c + (j + 1) * kNR, g.b_ahead, ldb);
     }
     const int64_t j = g.b_panels - 1;
     last[mr - 1](g.kc, a, g.b + j * g.b_panel_stride, c + j * kNR, g.ldc, g.nvalid, rb,
                  g.col_bias ? g.col_bias + j * kNR : nullptr, g.first, g.act,
-                 j == 0 ? a_next : nullptr, res ? res + j * kNR : nullptr, g.ldr);
+                 j == 0 ? a_next : nullptr, res ? res + j * kNR : nullptr, g.ldr, nullptr,
+                 g.b_ahead, ldb);
   }
 }
 
