@@ -112,23 +112,22 @@ __host__ __device__ __forceinline__ long long mad_wide(int32_t x, int32_t m, lon
 #endif
 }
 
-// multiply_by_quantized_multiplier(x) for a multiplier m in [0, 2^31) with a right shift
-// e >= 1, where |x| + 2^(e-1) + 1 < 2^31 (rq_fast_ok): h = srdhm(x, m) = floor((x * m + 2^30)
-// / 2^31) is one wide multiply-add and a funnel shift, and rounding_divide_by_pot(h, e) =
-// (h + 2^(e-1) - [h < 0]) >> e, where the bound keeps the sum inside 32 bits (|h| <= |x| + 1).
-// round = 2^(e-1). Bit-identical to requantize_dev under that bound (tests compare).
-__host__ __device__ __forceinline__ int32_t rq_fast(int32_t x, int32_t m, int32_t round, int e) {
-  const int32_t h = static_cast<int32_t>(mad_wide(x, m, 1ll << 30) >> 31);
-  return (h + round + (h >> 31)) >> e;
-}
-
-// rq_fast(acc + bias, m, round, e) with the bias folded into the 64-bit term:
-// c = bias * m + 2^30 (once per channel), so the per-value work is one wide multiply-add.
-// Exact under the same bound, on |acc + bias| (then acc * m + c = (acc + bias) * m + 2^30).
+// multiply_by_quantized_multiplier(acc + bias) for a multiplier m in [0, 2^31) with a right
+// shift e >= 1, where |acc + bias| + 2^(e-1) + 1 < 2^31 (rq_fast_ok), with the bias folded into
+// the 64-bit term c = bias * m + 2^30 (once per channel): h = srdhm(acc + bias, m) =
+// floor((acc * m + c) / 2^31) is one wide multiply-add and a funnel shift, and
+// rounding_divide_by_pot(h, e) = (h + 2^(e-1) - [h < 0]) >> e, where the bound keeps the sum
+// inside 32 bits (|h| <= |acc + bias| + 1). round = 2^(e-1). Bit-identical to requantize_dev
+// under that bound (tests compare).
 __host__ __device__ __forceinline__ int32_t rq_fast_folded(int32_t acc, int32_t m, long long c,
                                                            int32_t round, int e) {
   const int32_t h = static_cast<int32_t>(mad_wide(acc, m, c) >> 31);
   return (h + round + (h >> 31)) >> e;
+}
+
+// rq_fast_folded without a bias: multiply_by_quantized_multiplier(x).
+__host__ __device__ __forceinline__ int32_t rq_fast(int32_t x, int32_t m, int32_t round, int e) {
+  return rq_fast_folded(x, m, 1ll << 30, round, e);
 }
 
 // Whether rq_fast is exact for multiplier `shift` and every |x| <= max_abs_x.

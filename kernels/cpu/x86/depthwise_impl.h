@@ -100,16 +100,7 @@ inline void dw_band(const float* const* rows, int64_t c0, const uint32_t* m, con
     }
   }
 #pragma GCC unroll 8
-  for (int s = 0; s < NS; ++s) {
-    const T v = act != nullptr ? apply_act(*act, acc[s]) : acc[s];
-    float* out = y + s * ow;
-    if (store_bits == V::tail_bits(kW))
-      V::store(out, v);
-    else
-      V::mask_store(out, store_bits, v);
-    if (act != nullptr && act->kind == ActKind::kScalar)
-      act->scalar(act->ctx, out, __builtin_popcount(store_bits));
-  }
+  for (int s = 0; s < NS; ++s) store_act(y + s * ow, acc[s], store_bits, act);
 }
 
 // Output rows per band: 4 accumulators per chunk (measured on AVX-512 against 2, 3, 6 and 8

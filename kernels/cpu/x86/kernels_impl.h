@@ -70,6 +70,18 @@ inline T apply_act(const Act& a, T x) {
   return x;
 }
 
+// Stores one vector of outputs with the fused activation: all kW lanes, or the lanes of
+// store_bits (a tail mask); a scalar activation then runs over the stored values.
+inline void store_act(float* out, T v, uint32_t store_bits, const Act* act) {
+  if (act != nullptr) v = apply_act(*act, v);
+  if (store_bits == V::tail_bits(kW))
+    V::store(out, v);
+  else
+    V::mask_store(out, store_bits, v);
+  if (act != nullptr && act->kind == ActKind::kScalar)
+    act->scalar(act->ctx, out, __builtin_popcount(store_bits));
+}
+
 // ---- GEMM --------------------------------------------------------------------------------
 
 // a_next: the A panel the caller runs next (prefetched into L2 while this one computes, so
@@ -607,16 +619,8 @@ inline void dw_s1_group(const ConvGeom& g, const float* const (*rows)[8], int64_
     }
   }
 #pragma GCC unroll 8
-  for (int s = 0; s < NS; ++s) {
-    T v = act != nullptr ? apply_act(*act, acc[s]) : acc[s];
-    float* out = y + s * static_cast<int64_t>(g.ow) + ox0;
-    if (store_bits == V::tail_bits(kW))
-      V::store(out, v);
-    else
-      V::mask_store(out, store_bits, v);
-    if (act != nullptr && act->kind == ActKind::kScalar)
-      act->scalar(act->ctx, out, __builtin_popcount(store_bits));
-  }
+  for (int s = 0; s < NS; ++s)
+    store_act(y + s * static_cast<int64_t>(g.ow) + ox0, acc[s], store_bits, act);
 }
 
 // One plane of a stride-1, undilated depthwise conv (kh, kw <= 8): y = act(bias + sum w * x)

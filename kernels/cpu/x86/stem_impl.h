@@ -32,16 +32,7 @@ inline void stem_chunk(const ConvGeom& g, const float* const* rows, int64_t c0, 
       for (int m = 0; m < kW; ++m) acc[m] = V::fma(V::set1(wr[kx * kW + m]), tap[kx], acc[m]);
     }
   }
-  for (int m = 0; m < nm; ++m) {
-    const T v = act != nullptr ? apply_act(*act, acc[m]) : acc[m];
-    float* out = y + m * plane;
-    if (store_bits == V::tail_bits(kW))
-      V::store(out, v);
-    else
-      V::mask_store(out, store_bits, v);
-    if (act != nullptr && act->kind == ActKind::kScalar)
-      act->scalar(act->ctx, out, __builtin_popcount(store_bits));
-  }
+  for (int m = 0; m < nm; ++m) store_act(y + m * plane, acc[m], store_bits, act);
 }
 
 void stem_conv3x3s2(const ConvGeom& g, const float* x, const float* w, const float* bias,
