@@ -90,6 +90,36 @@ int8_t conv_weight(const int8_t* w, const Geometry& g, int64_t m, int64_t c, int
   return w[((m * cg + c) * g.kh + r) * g.kw + s];
 }
 
+// Rows of DevConvI8::cols.
+constexpr int kColRows = 6;
+
+// The tensor-core epilogue's column constants (DevConvI8::cols) for epilogue `epi`.
+std::vector<int32_t> epilogue_columns(int epi, const std::vector<int32_t>& bias,
+                                      const std::vector<int32_t>& mult,
+                                      const std::vector<int32_t>& shift) {
+  const size_t m = bias.size(), stride = (m + 3) & ~size_t(3);
+  std::vector<int32_t> cols(kColRows * stride, 0);
+  for (size_t j = 0; j < m; ++j) {
+    cols[j] = bias[j];
+    cols[stride + j] = mult[j];
+    cols[2 * stride + j] = shift[j];
+    const int e = -shift[j];
+    long long c = 0;
+    int32_t round = 0;
+    if (epi == kEpiFastRelu) {
+      round = e - 1;
+      c = rq_relu_const(bias[j], mult[j], e);
+    } else if (epi != kEpiExact) {
+      round = 1 << (e - 1);
+      c = static_cast<long long>(bias[j]) * mult[j] + (1ll << 30);
+    }
+    cols[3 * stride + j] = round;
+    cols[4 * stride + j] = static_cast<int32_t>(static_cast<uint32_t>(c));
+    cols[5 * stride + j] = static_cast<int32_t>(static_cast<uint64_t>(c) >> 32);
+  }
+  return cols;
+}
+
 // The fastest tile shape for this convolution, measured once per shape on scratch buffers
 // (remembered for the process).
 int pick_mma_config(const DevConvI8& shape) {
@@ -112,22 +142,25 @@ int pick_mma_config(const DevConvI8& shape) {
   const size_t yb = size_t(shape.n) * shape.oh * shape.ow * shape.m;
   const size_t wb = size_t(shape.m) * shape.kh * shape.kw * shape.c;
   const size_t cb = size_t(shape.m) * sizeof(int32_t);
+  const size_t colb = size_t(kColRows) * ((shape.m + 3) & ~3) * sizeof(int32_t);
   int best = shape.n * shape.oh * shape.ow <= 4096 ? 2 : 0;  // when timing is impossible
   void *x = nullptr, *y = nullptr, *w = nullptr, *r = nullptr, *consts = nullptr;
   // shape.ktab and shape.add_lut are the kernel's own (valid) tables.
   cudaEvent_t e0 = nullptr, e1 = nullptr;
   bool ok = cudaMalloc(&x, xb) == cudaSuccess && cudaMalloc(&y, yb) == cudaSuccess &&
-            cudaMalloc(&w, wb) == cudaSuccess && cudaMalloc(&consts, 3 * cb) == cudaSuccess &&
+            cudaMalloc(&w, wb) == cudaSuccess &&
+            cudaMalloc(&consts, 3 * cb + colb) == cudaSuccess &&
             (shape.residual == nullptr || cudaMalloc(&r, yb) == cudaSuccess) &&
             cudaEventCreate(&e0) == cudaSuccess && cudaEventCreate(&e1) == cudaSuccess;
   if (ok) {
     cudaMemset(x, 1, xb);
     cudaMemset(w, 1, wb);
-    cudaMemset(consts, 0, 3 * cb);
+    cudaMemset(consts, 0, 3 * cb + colb);
     DevConvI8 p = shape;
     p.rq.bias = static_cast<const int32_t*>(consts);
     p.rq.mult = p.rq.bias + shape.m;
     p.rq.shift = p.rq.mult + shape.m;
+    p.cols = p.rq.shift + shape.m;
     p.residual = static_cast<const int8_t*>(r);
     float best_ms = 0;
     for (int config = 0; config < kNumMmaConfigs; ++config) {
@@ -309,8 +342,34 @@ Status build(const PrepareArgs& args, const Geometry& g, const int8_t* w_host, W
       max_b = std::max(max_b, std::llabs(static_cast<long long>(lut[256 + v])));
     }
     p.fast_rq = p.fast_rq && rq_fast_ok(q.out_mul.shift, max_a + max_b);
+    // The Add's clamp at or above its zero point (a fused ReLU): rq_fast_relu over 64-bit terms
+    // (DevConvI8::add_lut64). rq_fast_ok's bound keeps |a + b| < 2^31, so the sums of the
+    // terms stay far inside 64 bits.
+    if (p.fast_rq && k->path_ == Path::kMma && q.qmin >= q.out_zp) {
+      const int e = -q.out_mul.shift;
+      const int32_t m = q.out_mul.multiplier;
+      std::vector<long long> lut64(512);
+      for (int i = 0; i < 256; ++i) {
+        lut64[i] = static_cast<long long>(lut[i]) * m + (1ll << 30) + (1ll << (30 + e));
+        lut64[256 + i] = static_cast<long long>(lut[256 + i]) * m;
+      }
+      STRIX_RETURN_IF_ERROR(k->consts_.add(lut64.data(), lut64.size() * sizeof(long long)));
+      p.add_lut64 = static_cast<const long long*>(k->consts_.get(next++));
+    }
   }
+  // The tensor-core kernel's epilogue (MmaEpilogue, int8_launch.h).
+  if (!p.fast_rq)
+    p.epi = kEpiExact;
+  else if (k->residual_)
+    p.epi = p.add_lut64 != nullptr ? kEpiFastAddRelu : kEpiFast;
+  else
+    p.epi = p.rq.qmin >= p.rq.y_zp ? kEpiFastRelu : kEpiFast;
   if (k->path_ == Path::kMma) {
+    const std::vector<int32_t> cols = epilogue_columns(p.epi, folded, mult, shift);
+    STRIX_RETURN_IF_ERROR(k->consts_.add(cols.data(), cols.size() * sizeof(int32_t)));
+    p.cols = static_cast<const int32_t*>(k->consts_.get(next++));
+    p.div_ohw = make_fast_div(static_cast<uint32_t>(p.oh * p.ow));
+    p.div_ow = make_fast_div(static_cast<uint32_t>(p.ow));
     DevConvI8 shape = p;
     shape.residual = k->residual_ ? reinterpret_cast<const int8_t*>(1) : nullptr;
     k->config_ = pick_mma_config(shape);

@@ -2,11 +2,12 @@
 // and the GEMM view are in conv_int8_mma.cuh), one BM x BN output tile per block.
 //
 // The reduction advances 64 bytes per stage through a STAGES-deep cp.async pipeline. The
-// residual tile of a fused Add and the Add's per-value terms (DevConvI8::add_lut) are fetched
-// with cp.async before the reduction starts, so their latency hides behind it. The epilogue
-// requantizes every accumulator exactly like ref::requantize (rq_fast where the host proved its
-// bound), combines it with the residual, writes the int8 tile to shared memory (reusing the
-// pipeline's) and stores it with coalesced 16-byte writes.
+// epilogue's column constants, the residual tile of a fused Add and the Add's per-value terms
+// (DevConvI8::add_lut / add_lut64) are fetched with cp.async before the reduction starts, so
+// their latency hides behind it. The epilogue requantizes every accumulator exactly like
+// ref::requantize (the form DevConvI8::epi names: MmaEpilogue), combines it with the residual,
+// writes the int8 tile to shared memory (reusing the pipeline's) and stores it with coalesced
+// 16-byte writes.
 #include "kernels/cuda/conv_int8_mma.cuh"
 
 namespace strix::kernels::cuda {
@@ -15,42 +16,53 @@ namespace {
 using namespace mma_i8;  // NOLINT: this family's pieces (conv_int8_mma.cuh)
 
 // Shared memory: the pipeline, whose memory the output tile reuses; the column constants; with
-// a fused residual, the residual tile and the Add's tables.
+// a fused residual, the residual tile and the Add's tables (lut_bytes: 32- or 64-bit terms).
 template <class Cfg>
 struct TileSmem {
   static constexpr int kConst = Cfg::kPipeSmem > Cfg::kTileSmem ? Cfg::kPipeSmem : Cfg::kTileSmem;
-  static constexpr int kBase = kConst + 3 * Cfg::kBN * 4;
-  static constexpr int kResidual = kBase + Cfg::kTileSmem + 512 * 4;
+  static constexpr int kBase = kConst + kConstRows * Cfg::kBN * 4;
+  static constexpr int kResidual = kBase + Cfg::kTileSmem + lut_bytes(kEpiFastAddRelu);
 };
 
-template <class Cfg>
+// PAD: see ARows. The epilogue is p.epi's (one switch after the reduction). The per-thread
+// state is kept small (one shared-memory slot per loader, A fragments loaded one tile at a
+// time) so that ptxas's default budget (at most 128 registers: four 4-warp blocks per SM) holds
+// it without recomputing addresses inside the reduction loop: 111 instructions per stage of 32
+// mma for the 128 x 64 tile without padding, 160 with the padding checks (244 before). Asking
+// for one block per SM instead (more registers, fewer warps) measured slower on the H200.
+template <class Cfg, bool PAD>
 __global__ void __launch_bounds__(Cfg::kThreads)
     conv_i8_mma_kernel(DevConvI8 p, const int8_t* __restrict__ x, const int8_t* __restrict__ w,
                        int8_t* __restrict__ y) {
   constexpr int BM = Cfg::kBM, BN = Cfg::kBN, THREADS = Cfg::kThreads, STAGES = Cfg::kStages;
   constexpr int YS = Cfg::kYStride;
   extern __shared__ __align__(128) int8_t smem[];
-  int8_t* sa = smem;
-  int8_t* sb = smem + STAGES * BM * kBK;
+  const uint32_t sa = smem_addr(smem);
+  const uint32_t sb = sa + STAGES * BM * kBK;
   int32_t* sc = reinterpret_cast<int32_t*>(smem + TileSmem<Cfg>::kConst);
   int8_t* sr = smem + TileSmem<Cfg>::kBase;
-  int32_t* lut = reinterpret_cast<int32_t*>(sr + Cfg::kTileSmem);
+  int8_t* lut = sr + Cfg::kTileSmem;
   const int row0 = blockIdx.x * BM, col0 = blockIdx.y * BN;
   const int K = p.kh * p.kw * p.c;
   const int ktiles = (K + kBK - 1) / kBK;
   const bool residual = p.residual != nullptr;
   const bool vec = (p.m & 15) == 0;
 
-  ARows<Cfg> a;
+  ARows<Cfg, PAD> a;
   a.setup(p, row0);
   BRows<Cfg> b;
-  b.setup(p, col0, K);
+  b.setup(p, w, col0, K);
+  FragOffsets<Cfg> frag;
+  frag.setup();
   // The first cp.async group (the pipeline's waits cover it): the column constants and a fused
   // residual with the Add's tables.
   load_constants<Cfg>(p, sc, col0);
   if (residual) {
-    for (int i = threadIdx.x; i < 512 / 4; i += THREADS)
-      cp_async16(lut + 4 * i, p.add_lut + 4 * i, 16);
+    const bool wide = p.epi == kEpiFastAddRelu;
+    const int8_t* src = wide ? reinterpret_cast<const int8_t*>(p.add_lut64)
+                             : reinterpret_cast<const int8_t*>(p.add_lut);
+    for (int i = threadIdx.x; i < lut_bytes(p.epi) / 16; i += THREADS)
+      cp_async16(lut + 16 * i, src + 16 * i, 16);
     if (vec) load_residual<Cfg>(p, sr, row0, col0);
   }
   cp_async_commit();
@@ -61,7 +73,7 @@ __global__ void __launch_bounds__(Cfg::kThreads)
   for (int s = 0; s < STAGES - 1; ++s) {
     if (s < ktiles) {
       a.load(p, x, sa + s * BM * kBK, s, K);
-      b.load(w, sb + s * BN * kBK, s, K);
+      b.load(sb + s * BN * kBK, s, K);
     }
     cp_async_commit();
   }
@@ -70,11 +82,13 @@ __global__ void __launch_bounds__(Cfg::kThreads)
     __syncthreads();
     const int next = kt + STAGES - 1;
     if (next < ktiles) {
-      a.load(p, x, sa + (next % STAGES) * BM * kBK, next, K);
-      b.load(w, sb + (next % STAGES) * BN * kBK, next, K);
+      const int slot = next % STAGES;
+      a.load(p, x, sa + slot * BM * kBK, next, K);
+      b.load(sb + slot * BN * kBK, next, K);
     }
     cp_async_commit();
-    mma_stage<Cfg>(acc, sa + (kt % STAGES) * BM * kBK, sb + (kt % STAGES) * BN * kBK);
+    const int slot = kt % STAGES;
+    mma_stage<Cfg>(acc, sa + slot * BM * kBK, sb + slot * BN * kBK, frag);
   }
   cp_async_wait<0>();
   __syncthreads();  // the pipeline's shared memory becomes the output tile's
@@ -92,10 +106,16 @@ __global__ void __launch_bounds__(Cfg::kThreads)
     }
     __syncthreads();
   }
-  if (p.fast_rq)
-    requantize_tile<Cfg, true>(p, acc, sy, sr, lut, sc, col0, residual);
-  else
-    requantize_tile<Cfg, false>(p, acc, sy, sr, lut, sc, col0, residual);
+  switch (p.epi) {
+    case kEpiFastRelu:
+      requantize_tile<Cfg, kEpiFastRelu>(p, acc, sy, sr, lut, sc, col0, false);
+      break;
+    case kEpiFastAddRelu:
+      requantize_tile<Cfg, kEpiFastAddRelu>(p, acc, sy, sr, lut, sc, col0, true);
+      break;
+    case kEpiFast: requantize_tile<Cfg, kEpiFast>(p, acc, sy, sr, lut, sc, col0, residual); break;
+    default: requantize_tile<Cfg, kEpiExact>(p, acc, sy, sr, lut, sc, col0, residual); break;
+  }
   __syncthreads();
   store_tile<Cfg>(p, sy, y, row0, col0);
 }
@@ -111,16 +131,31 @@ using Mid2 = MmaConfig<2, 2, 4, 4, 2>;
 
 template <class Cfg>
 bool set_smem() {
-  return cudaFuncSetAttribute(conv_i8_mma_kernel<Cfg>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+  return cudaFuncSetAttribute(conv_i8_mma_kernel<Cfg, true>,
+                              cudaFuncAttributeMaxDynamicSharedMemorySize,
+                              TileSmem<Cfg>::kResidual) == cudaSuccess &&
+         cudaFuncSetAttribute(conv_i8_mma_kernel<Cfg, false>,
+                              cudaFuncAttributeMaxDynamicSharedMemorySize,
                               TileSmem<Cfg>::kResidual) == cudaSuccess;
+}
+
+// Whether every tap of every output position lies inside x (no padding anywhere).
+bool no_padding(const DevConvI8& p) {
+  return p.pad_top == 0 && p.pad_left == 0 &&
+         int64_t(p.oh - 1) * p.stride_h + int64_t(p.kh - 1) * p.dilation_h < p.h &&
+         int64_t(p.ow - 1) * p.stride_w + int64_t(p.kw - 1) * p.dilation_w < p.w;
 }
 
 template <class Cfg>
 void launch(const DevConvI8& p, const int8_t* x, const int8_t* w, int8_t* y, cudaStream_t stream) {
   const int positions = p.n * p.oh * p.ow;
   dim3 grid((positions + Cfg::kBM - 1) / Cfg::kBM, (p.m + Cfg::kBN - 1) / Cfg::kBN);
-  const int smem = p.residual != nullptr ? TileSmem<Cfg>::kResidual : TileSmem<Cfg>::kBase;
-  conv_i8_mma_kernel<Cfg><<<grid, Cfg::kThreads, smem, stream>>>(p, x, w, y);
+  const int smem = p.residual != nullptr ? TileSmem<Cfg>::kBase + Cfg::kTileSmem + lut_bytes(p.epi)
+                                         : TileSmem<Cfg>::kBase;
+  if (no_padding(p))
+    conv_i8_mma_kernel<Cfg, false><<<grid, Cfg::kThreads, smem, stream>>>(p, x, w, y);
+  else
+    conv_i8_mma_kernel<Cfg, true><<<grid, Cfg::kThreads, smem, stream>>>(p, x, w, y);
 }
 
 }  // namespace

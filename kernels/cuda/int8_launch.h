@@ -15,6 +15,13 @@
 
 namespace strix::kernels::cuda {
 
+// n / d for 0 <= n < 2^31 as a multiply-high, an add and a shift (make_fast_div in
+// int8_math.cuh): q = (umulhi(n, mul) + n) >> shift.
+struct DevFastDiv {
+  uint32_t mul = 1;
+  int shift = 0;
+};
+
 // One output step of ref::requantize per output channel.
 struct DevRequant {
   const int32_t* bias = nullptr;   // [m]: the i32 bias minus x_zp * sum(w) (see DevConvI8)
@@ -31,6 +38,16 @@ struct DevAddI8 {
   int a_shift = 0, b_shift = 0, out_shift = 0;
   int32_t qmin = -128, qmax = 127;
 };
+
+// The tensor-core kernel's epilogues (DevConvI8::epi), chosen by the host (conv_int8.cc):
+//   kEpiExact: the general requantize (rq_clamp: any shift, no bound), residual if present;
+//   kEpiFast: rq_fast_folded where the host proved its bound (fast_rq), residual if present;
+//   kEpiFastRelu: no residual and a clamp at or above the zero point (a fused ReLU):
+//     rq_fast_relu, one wide multiply-add and a shift of its high word;
+//   kEpiFastAddRelu: a residual Add whose clamp is at or above its zero point: the conv part as
+//     kEpiFast, the Add as rq_fast_relu over add_lut64 (two loads and a 64-bit add instead of
+//     two loads, an add and the short requantize).
+enum MmaEpilogue : int { kEpiExact = 0, kEpiFast = 1, kEpiFastRelu = 2, kEpiFastAddRelu = 3 };
 
 // Conv2D (groups 1) over channels-last int8: x [n, h, w, c], w [m, kh, kw, c] (the device
 // layout of the filters), y [n, oh, ow, m]. Padding holds x_zp (real 0); `rq.bias` must
@@ -55,6 +72,19 @@ struct DevConvI8 {
   // Tensor-core kernel: every requantize (and the fused Add's) can take rq_fast (int8_math.cuh):
   // right shifts only, and the accumulator bound keeps its sums inside 32 bits.
   bool fast_rq = false;
+  // Tensor-core kernel: which epilogue (conv_int8_mma.cuh, Epi), chosen by the host from the
+  // flags above and the clamps.
+  int epi = 0;
+  // With epi == kEpiFastAddRelu: add_lut64[v + 128] = add_lut[v + 128] * add.out_mult + 2^30 +
+  // 2^(30 + e) and add_lut64[256 + v + 128] = add_lut[256 + v + 128] * add.out_mult (e =
+  // -add.out_shift): the sum of one of each is the 64-bit term of rq_fast_relu for the Add.
+  const long long* add_lut64 = nullptr;
+  // Tensor-core kernel: the epilogue's column constants, 6 rows of (m + 3) & ~3 int32 (rows
+  // 16-byte aligned): bias, mult, shift, then per epi: round (2^(e-1) for the fast forms, e - 1
+  // for rq_fast_relu) and the 64-bit term c of rq_fast_folded / rq_fast_relu as low and high
+  // words (zero for kEpiExact and past m). And the divisors of an output position.
+  const int32_t* cols = nullptr;
+  DevFastDiv div_ohw, div_ow;
 };
 
 // Tensor-core implicit GEMM (mma.sync m16n8k32 s8): needs c % 16 == 0. `config` picks the

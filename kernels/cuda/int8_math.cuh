@@ -130,10 +130,47 @@ __host__ __device__ __forceinline__ int32_t rq_fast(int32_t x, int32_t m, int32_
   return rq_fast_folded(x, m, 1ll << 30, round, e);
 }
 
+// rq_fast_folded for outputs whose clamp removes the negative side (qmin >= the output zero
+// point, a fused ReLU): with c_relu = bias * m + 2^30 + 2^(30+e) and hs = e - 1,
+//   y = hi32(acc * m + c_relu) >> hs = floor(((acc + bias) * m + 2^30 + 2^(30+e)) / 2^(31+e)),
+// which is rq_fast_folded without its sign term (- [h < 0]). Where acc * m + bias * m + 2^30 >=
+// 0 the two are equal; where it is negative, both are <= 0, so y + zp <= zp <= qmin and the
+// clamp gives qmin either way. So clamp(y + zp, qmin, qmax) equals the reference's for qmin >=
+// zp (tests compare). Needs m in [0, 2^31), 1 <= e <= 31 and |acc + bias| < 2^31: one wide
+// multiply-add and one shift of its high word.
+__host__ __device__ __forceinline__ int32_t rq_fast_relu(int32_t acc, int32_t m, long long c_relu,
+                                                         int hs) {
+  return static_cast<int32_t>(mad_wide(acc, m, c_relu) >> 32) >> hs;
+}
+
+// c_relu of rq_fast_relu for a bias, multiplier m and right shift e >= 1.
+__host__ __device__ __forceinline__ long long rq_relu_const(int32_t bias, int32_t m, int e) {
+  return static_cast<long long>(bias) * m + (1ll << 30) + (1ll << (30 + e));
+}
+
 // Whether rq_fast is exact for multiplier `shift` and every |x| <= max_abs_x.
 __host__ __device__ __forceinline__ bool rq_fast_ok(int shift, long long max_abs_x) {
   const int e = -shift;
   return e >= 1 && e <= 31 && max_abs_x + (1ll << (e - 1)) + 1 < (1ll << 31) - 1;
+}
+
+// The DevFastDiv of divisor d >= 1 (Granlund and Montgomery, "Division by invariant integers
+// using multiplication", 1994, fig. 4.1): shift = ceil(log2 d), mul = 2^32 (2^shift - d) / d + 1.
+inline DevFastDiv make_fast_div(uint32_t d) {
+  DevFastDiv f;
+  while ((1ull << f.shift) < d) ++f.shift;
+  f.mul = static_cast<uint32_t>(((1ull << 32) * ((1ull << f.shift) - d)) / d + 1);
+  return f;
+}
+
+// n / d for 0 <= n < 2^31 (the sum stays below 2^32).
+__host__ __device__ __forceinline__ int fast_div(int n, DevFastDiv f) {
+#ifdef __CUDA_ARCH__
+  const uint32_t hi = __umulhi(static_cast<uint32_t>(n), f.mul);
+#else
+  const uint32_t hi = static_cast<uint32_t>((static_cast<uint64_t>(n) * f.mul) >> 32);
+#endif
+  return static_cast<int>((hi + static_cast<uint32_t>(n)) >> f.shift);
 }
 
 __host__ __device__ __forceinline__ int32_t add_i8_dev(const DevAddI8& q, int32_t a, int32_t b) {

@@ -5,6 +5,7 @@
 // to 1e4 (right shifts up to 31, left shifts that saturate), every zero point and clamp.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <climits>
 #include <random>
@@ -105,6 +106,78 @@ TEST(CudaInt8Math, RequantizeShortFormEqualsTheReferenceWithinItsBound) {
   EXPECT_FALSE(kernels::cuda::rq_fast_ok(0, 0)) << "no right shift";
   EXPECT_FALSE(kernels::cuda::rq_fast_ok(3, 0)) << "left shift";
   EXPECT_EQ(mismatches, 0u) << "of " << checked;
+}
+
+// rq_fast_relu (the epilogue of outputs with a fused ReLU: qmin >= zero point) drops the sign
+// term; after the clamp it must still equal the reference for every accumulator and bias,
+// including negative sums whose rounding differs before the clamp.
+TEST(CudaInt8Math, RequantizeReluFormEqualsTheReferenceAfterTheClamp) {
+  std::mt19937 rng(9191);
+  std::uniform_real_distribution<double> log_scale(-9.5, -0.31);  // shifts -1 .. -31
+  std::uniform_int_distribution<int32_t> zp(-128, 127);
+  size_t checked = 0, mismatches = 0, differ_before_clamp = 0;
+  for (int s = 0; s < 4000; ++s) {
+    const QuantizedMultiplier q = kernels::ref::quantize_multiplier(std::pow(10.0, log_scale(rng)));
+    if (q.multiplier == 0) continue;
+    const int e = -q.shift;
+    const int32_t z = zp(rng);
+    const int32_t qmin = s % 3 == 0 ? z : std::min(127, z + static_cast<int32_t>(s % 7));
+    const int32_t qmax = 127;
+    const long long max_x = std::min<long long>((1ll << 31) - 3 - (1ll << (e - 1)), INT_MAX);
+    std::uniform_int_distribution<int64_t> any(-max_x, max_x);
+    // Sums near 0 and near the rounding ties of small outputs, where the forms could differ.
+    std::uniform_int_distribution<int32_t> near(-(1 << std::min(e + 2, 30)),
+                                                1 << std::min(e + 2, 30));
+    for (int i = 0; i < 2000; ++i) {
+      int64_t x = i % 3 == 0 ? any(rng) : near(rng);
+      if (i < 6) x = std::array<int64_t, 6>{0, 1, -1, max_x, -max_x, -max_x + 1}[i];
+      const int32_t bias = static_cast<int32_t>(x / 5);
+      const int32_t acc = static_cast<int32_t>(x - bias);
+      const int32_t want = kernels::ref::requantize(static_cast<int32_t>(x), q, z, qmin, qmax);
+      const int32_t raw = kernels::cuda::rq_fast_relu(
+          acc, q.multiplier, kernels::cuda::rq_relu_const(bias, q.multiplier, e), e - 1);
+      const int32_t got = std::min(std::max(raw + z, qmin), qmax);
+      differ_before_clamp +=
+          raw != kernels::ref::multiply_by_quantized_multiplier(static_cast<int32_t>(x), q);
+      if (want != got && mismatches++ < 5)
+        ADD_FAILURE() << "x " << x << " (acc " << acc << " + bias " << bias << ") multiplier "
+                      << q.multiplier << " shift " << q.shift << " zp " << z << " qmin " << qmin
+                      << ": want " << want << ", got " << got;
+      ++checked;
+    }
+  }
+  EXPECT_EQ(mismatches, 0u) << "of " << checked;
+  // The form really differs from the reference before the clamp (so the clamp is what makes
+  // it exact, and this test would catch a clamp below the zero point).
+  EXPECT_GT(differ_before_clamp, 100u);
+}
+
+// fast_div (the tensor-core kernel's position -> image, row, column) against integer division:
+// divisors 1 .. 70000, powers of two and their neighbours up to 2^30, numerators to 2^31 - 1.
+TEST(CudaInt8Math, FastDivisionEqualsIntegerDivision) {
+  std::mt19937 rng(31337);
+  std::vector<uint32_t> divisors;
+  for (uint32_t d = 1; d <= 70000; d += d < 300 ? 1 : 97) divisors.push_back(d);
+  for (int b = 1; b <= 30; ++b)
+    for (int64_t d : {(1ll << b) - 1, 1ll << b, (1ll << b) + 1}) divisors.push_back(uint32_t(d));
+  std::uniform_int_distribution<int32_t> any(0, INT_MAX);
+  size_t bad = 0, checked = 0;
+  for (uint32_t d : divisors) {
+    const kernels::cuda::DevFastDiv f = kernels::cuda::make_fast_div(d);
+    std::uniform_int_distribution<int64_t> near(0, 3ll * d);
+    for (int i = 0; i < 400; ++i) {
+      int32_t n = i % 2 ? any(rng) : static_cast<int32_t>(std::min<int64_t>(near(rng), INT_MAX));
+      if (i < 4)
+        n = std::array<int32_t, 4>{0, INT_MAX, static_cast<int32_t>(d - 1),
+                                   static_cast<int32_t>(std::min<int64_t>(d, INT_MAX))}[i];
+      const int want = static_cast<int>(static_cast<uint32_t>(n) / d);
+      const int got = kernels::cuda::fast_div(n, f);
+      if (want != got && bad++ < 5)
+        ADD_FAILURE() << n << " / " << d << ": want " << want << ", got " << got;
+      ++checked;
+    }
+  }
+  EXPECT_EQ(bad, 0u) << "of " << checked;
 }
 
 TEST(CudaInt8Math, AddEqualsTheReferenceForEveryPair) {

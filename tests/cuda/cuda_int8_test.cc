@@ -96,6 +96,7 @@ struct Conv {
   fb::ActivationKind act = fb::ActivationKind::Relu;
   float y_factor = 1.f;  // output scale x this: 1e-4 saturating left shifts, 300 right shifts ~20
   float bias_range = 20000.f;  // carries the signal when y_factor makes the products vanish
+  int add_zp = -128;           // the residual Add's output zero point
 };
 
 // Builds x(i8) -> Conv2D -> y(i8) [-> Add with a second input -> z].
@@ -134,7 +135,7 @@ std::vector<uint8_t> conv_model(const Conv& t, uint32_t seed, bool residual,
     b.set_quantization(r, per_tensor(ys * 0.7f, -20));
     inputs->push_back(i8({t.n, t.m, oh, ow}, random_i8(t.n * t.m * oh * ow, seed + 9)));
     out = b.add_tensor("z", DType::kI8, {t.n, t.m, oh, ow});
-    b.set_quantization(out, per_tensor(ys * 1.3f, -128));
+    b.set_quantization(out, per_tensor(ys * 1.3f, t.add_zp));
     auto act = convfc::activation(b, t.act, 0.f, 0.f);
     auto bo = fb::CreateBinaryOptions(b.fbb(), act);
     b.add_node("add", fb::OpType::Add, {r, y}, {out}, fb::OpOptions::BinaryOptions, bo.Union());
@@ -174,13 +175,22 @@ TEST(CudaInt8, ConvTensorCoresEveryTile) {
   Conv c6;
   c6.y_factor = 300.f, c6.bias_range = 3e7f, c6.x_zp = 100;  // right shifts near 20
   cases.push_back(c6);
+  // Without padding (the loader that skips the bounds checks): 1x1 stride 2 with a ReLU (the
+  // epilogue without the sign term), and a 3x3 whose taps all stay inside (no ReLU).
+  Conv c7;
+  c7.c = 32, c7.m = 48, c7.h = 13, c7.w = 9, c7.kh = c7.kw = 1, c7.stride = 2;
+  c7.pads = {0, 0, 0, 0}, c7.x_zp = -7;
+  cases.push_back(c7);
+  Conv c8;
+  c8.c = 48, c8.m = 80, c8.pads = {0, 0, 0, 0}, c8.act = fb::ActivationKind::None;
+  cases.push_back(c8);
   for (int tile = 0; tile < kernels::cuda::kNumMmaConfigs; ++tile) {
     ScopedTile pin(tile);
     for (size_t i = 0; i < cases.size(); ++i) {
       SCOPED_TRACE("tile " + std::to_string(tile) + ", case " + std::to_string(i));
       std::vector<HostTensor> in;
       std::vector<uint8_t> file = conv_model(cases[i], seed + 17 * i, false, &in);
-      expect_same(file, in, "cuda_conv_i8_mma_t" + std::to_string(tile), i < 5 ? 16 : 2);
+      expect_same(file, in, "cuda_conv_i8_mma_t" + std::to_string(tile), i < 5 || i > 6 ? 16 : 2);
     }
   }
 }
@@ -281,6 +291,9 @@ TEST(CudaInt8, ConvResidualAddFusion) {
   Conv a;    // tensor cores, M % 16 != 0 (the epilogue's byte path)
   Conv a16;  // tensor cores, M % 16 == 0 (16-byte residual loads and stores), 1x1
   a16.m = 64, a16.kh = a16.kw = 1, a16.pads = {0, 0, 0, 0}, a16.x_zp = 5;
+  Conv a_lin;  // tensor cores, 1x1, an Add without ReLU (the Add's sign-exact requantize)
+  a_lin.m = 48, a_lin.kh = a_lin.kw = 1, a_lin.pads = {0, 0, 0, 0};
+  a_lin.act = fb::ActivationKind::None, a_lin.add_zp = 10;  // clamp below the zero point
   Conv b;  // few channels (im2col in shared memory)
   b.c = 6, b.m = 8;
   Conv c;  // depthwise
@@ -292,7 +305,7 @@ TEST(CudaInt8, ConvResidualAddFusion) {
   int i = 0;
   for (int tile = 0; tile < kernels::cuda::kNumMmaConfigs; ++tile) {
     ScopedTile pin(tile);
-    for (const Conv& t : {a, a16}) {
+    for (const Conv& t : {a, a16, a_lin}) {
       SCOPED_TRACE("tile " + std::to_string(tile) + ", case " + std::to_string(i));
       std::vector<HostTensor> in;
       expect_same(conv_model(t, seed + 7 * i++, true, &in), in,
