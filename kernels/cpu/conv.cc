@@ -214,7 +214,8 @@ Result<std::unique_ptr<Kernel>> make_conv_gemm(const PrepareArgs& args, const Is
                     p.pad_top == 0 && p.pad_left == 0 && p.pad_bottom == 0 && p.pad_right == 0;
   ConvGeom& g = k->geom_;
   g = conv_geom(p);
-  // Stride 2 with a kernel of width >= 5 (the 7x7 stems): de-interleaved input (contiguous
+  // Stride 2 with a kernel of width >= 5 (7x7 stems with > 4 input channels or too narrow
+  // for the direct stem kernel, conv_stem.h; 5x5 stride 2): de-interleaved input (contiguous
   // runs, no gathers). Narrower kernels gather fewer taps per run and were measured faster
   // without the extra pass.
   if (!k->direct_rows_ && p.stride_w == 2 && p.dilation_w == 1 && p.kw >= 5) {

@@ -1,6 +1,6 @@
 // kernels/cpu/conv_stem.h — the direct stem Conv2D of the optimized CPU backend (conv_stem.cc,
-// isa_stem.h): group 1, C <= 4 input channels, 3x3, stride 2, no dilation. conv.cc picks it
-// before the GEMM paths.
+// isa_stem.h): group 1, C <= 4 input channels, 3x3 or 7x7, stride 2, no dilation, at least
+// one vector of output columns. conv.cc picks it before the GEMM paths.
 #pragma once
 
 #include <memory>

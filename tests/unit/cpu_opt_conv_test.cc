@@ -232,11 +232,12 @@ TEST(CpuOptConv, InPlaceBAndStackedThreads) {
 }
 
 // Stride-2 convs with kw >= 5 read a de-interleaved copy of the input (ConvGeom::half):
-// even and odd tap offsets, negative ones (left padding), odd widths, several K blocks.
+// even and odd tap offsets, negative ones (left padding), odd widths, several K blocks. (7x7
+// with <= 4 input channels goes to the direct stem kernel: cpu_opt_stem_test.cc.)
 TEST(CpuOptConv, StrideTwoDeinterleaved) {
   const std::vector<ConvCase> cases = {
       // n  c    h   w   m   kh kw sh sw dh dw pads           group bias act
-      {2, 3, 37, 41, 20, 7, 7, 2, 2, 1, 1, {3, 3, 3, 3}, 1, true, K::Relu},
+      {2, 5, 37, 41, 20, 7, 7, 2, 2, 1, 1, {3, 3, 3, 3}, 1, true, K::Relu},
       {1, 70, 15, 17, 24, 5, 5, 2, 2, 1, 1, {2, 2, 2, 2}, 1, true, K::None},
       {1, 5, 33, 35, 7, 4, 5, 1, 2, 1, 1, {0, 2, 1, 1}, 1, false, K::HardSwish},
   };

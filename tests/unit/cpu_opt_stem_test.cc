@@ -1,7 +1,8 @@
-// The direct stem Conv2D (kernels/cpu/conv_stem.cc + x86/stem_impl.h: group 1, C <= 4, 3x3
-// stride 2) against the reference kernel: 1-4 input channels, output channels below, at and
-// past a block of lanes, odd planes (masked edge chunks, unmasked interior ones), batches 1-3,
-// symmetric / asymmetric / no padding, fused activations, every host ISA, threads 1 and 3.
+// The direct stem Conv2D (kernels/cpu/conv_stem.cc + x86/stem_impl.h: group 1, C <= 4, 3x3 or
+// 7x7, stride 2) against the reference kernel: 1-4 input channels, output channels below, at,
+// between the halves of and past a block of lanes, odd planes (masked edge chunks, unmasked
+// interior ones, paired interior chunks and a last odd one), batches 1-3, symmetric /
+// asymmetric / no padding, fused activations, every host ISA, threads 1 and 3.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -20,24 +21,27 @@ struct StemCase {
   bool bias;
   K act;
   float alpha = 0, beta = 0;
+  int k = 3;  // kernel size (3 or 7)
 };
 
 void check(const StemCase& d, uint32_t seed) {
   SCOPED_TRACE("n " + std::to_string(d.n) + " c " + std::to_string(d.c) + " " +
                std::to_string(d.h) + "x" + std::to_string(d.w) + " m " + std::to_string(d.m) +
-               " act " + fb::EnumNameActivationKind(d.act));
+               " act " + fb::EnumNameActivationKind(d.act) + " k " + std::to_string(d.k));
   const bool p = d.pads.size() == 4;
-  const int64_t oh = (d.h + (p ? d.pads[0] + d.pads[2] : 0) - 3) / 2 + 1;
-  const int64_t ow = (d.w + (p ? d.pads[1] + d.pads[3] : 0) - 3) / 2 + 1;
+  const int64_t oh = (d.h + (p ? d.pads[0] + d.pads[2] : 0) - d.k) / 2 + 1;
+  const int64_t ow = (d.w + (p ? d.pads[1] + d.pads[3] : 0) - d.k) / 2 + 1;
+  const int64_t taps = d.c * d.k * d.k;
   ModelBuilder b;
   int x = b.add_input("x", DType::kF32, {d.n, d.c, d.h, d.w});
-  int w = b.add_constant_f32("w", {d.m, d.c, 3, 3}, random_floats(d.m * d.c * 9, seed + 1));
+  int w = b.add_constant_f32("w", {d.m, d.c, d.k, d.k}, random_floats(d.m * taps, seed + 1));
   std::vector<int> inputs = {x, w};
   if (d.bias) inputs.push_back(b.add_constant_f32("b", {d.m}, random_floats(d.m, seed + 2)));
   int y = b.add_tensor("y", DType::kF32, {d.n, d.m, oh, ow});
   auto act = activation(b, d.act, d.alpha, d.beta);
-  auto opts = fb::CreateConv2DOptions(b.fbb(), ints(b, {3, 3}), ints(b, {2, 2}), ints(b, {1, 1}),
-                                      ints(b, d.pads), fb::PaddingMode::Explicit, 1, act);
+  auto opts =
+      fb::CreateConv2DOptions(b.fbb(), ints(b, {d.k, d.k}), ints(b, {2, 2}), ints(b, {1, 1}),
+                              ints(b, d.pads), fb::PaddingMode::Explicit, 1, act);
   b.add_node("stem", fb::OpType::Conv2D, inputs, {y}, fb::OpOptions::Conv2DOptions, opts.Union());
   b.mark_output(y);
   std::vector<uint8_t> file = b.finish();
@@ -58,7 +62,8 @@ void check(const StemCase& d, uint32_t seed) {
       ASSERT_EQ(opt.value().nodes.size(), 1u);
       // The direct kernel needs at least one full vector of output columns.
       const std::string kernel = opt.value().nodes[0].kernel;
-      EXPECT_EQ(kernel, "conv2d_stem3x3s2_f32_" + isa);
+      const std::string k = std::to_string(d.k);
+      EXPECT_EQ(kernel, "conv2d_stem" + k + "x" + k + "s2_f32_" + isa);
       EXPECT_LE(relative_l2(opt.value().outputs[0], ref.value().outputs[0]), 1e-5);
     }
   }
@@ -75,10 +80,23 @@ TEST(CpuOptStem, Shapes) {
   check({2, 4, 17, 70, 33, {1, 2, 0, 1}, true, K::LeakyRelu, 0.1f}, seed++);
 }
 
+// 7x7 stride 2 (ResNet's stem, 3 -> 64 with padding 3): planes wide enough for paired
+// interior chunks on every ISA (ow 40-60: pairs of 16-wide chunks plus odd and edge ones).
+TEST(CpuOptStem, SevenBySeven) {
+  uint32_t seed = 800;
+  check({1, 3, 45, 119, 64, {3, 3, 3, 3}, true, K::Relu, 0, 0, 7}, seed++);
+  check({2, 3, 23, 93, 21, {3, 3, 3, 3}, true, K::None, 0, 0, 7}, seed++);
+  check({1, 1, 19, 101, 8, {3, 2, 1, 3}, false, K::Clip, 0, 6, 7}, seed++);
+  check({3, 4, 15, 85, 35, {}, true, K::HardSwish, 0, 0, 7}, seed++);
+  check({1, 2, 31, 75, 17, {0, 3, 2, 0}, true, K::SiLU, 0, 0, 7}, seed++);
+}
+
 TEST(CpuOptStem, EveryActivation) {
   uint32_t seed = 750;
-  for (const ActCase& a : all_activations())
+  for (const ActCase& a : all_activations()) {
     check({1, 3, 15, 37, 19, {1, 1, 1, 1}, true, a.kind, a.alpha, a.beta}, seed++);
+    check({1, 3, 13, 81, 12, {3, 3, 3, 3}, true, a.kind, a.alpha, a.beta, 7}, seed++);
+  }
 }
 
 // Narrower outputs than a vector and other strides / kernels keep the GEMM paths.
