@@ -38,7 +38,7 @@ if has build; then
     -DSTRIX_BUILD_SAMPLES=OFF -DCMAKE_CUDA_ARCHITECTURES=90 -DCMAKE_PREFIX_PATH=$DEPS/usr \
     > "$OUT/build.log" 2>&1 || { tail -40 "$OUT/build.log"; exit 1; }
   ninja -C "$BUILD" -j16 strix_cli cuda_kernels_test cuda_engine_test cuda_preprocess_test \
-    cuda_int8_test cuda_int8_math_test preprocess_bench make_bench_models \
+    cuda_int8_test cuda_int8_math_test cuda_tuning_cache_test preprocess_bench make_bench_models \
     >> "$OUT/build.log" 2>&1 || { grep -B2 -A8 "error" "$OUT/build.log" | head -80; exit 1; }
   echo "build ok"
 fi
@@ -54,8 +54,8 @@ done
 if has test; then
   : > "$OUT/tests.log"
   export STRIX_TEST_INT8_MODELS="$int8_models $int8io_models"
-  for t in cuda_int8_math_test cuda_int8_test cuda_kernels_test cuda_engine_test \
-    cuda_preprocess_test; do
+  for t in cuda_int8_math_test cuda_tuning_cache_test cuda_int8_test cuda_kernels_test \
+    cuda_engine_test cuda_preprocess_test; do
     timeout 300 "$BUILD/tests/cuda/$t" 2>&1 | tee -a "$OUT/tests.log" | grep -E "^\[ *(OK|FAILED|SKIPPED|PASSED) *\]|Failure|error|seed|Expected|Which is" | head -60
   done
 fi

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "kernels/cuda/tuning_cache.h"
+
 // CUDNN_ATTR_*_HANDLE are marked deprecated in cuDNN 9.x headers but remain the way to bind
 // a graph and a plan to a handle in every 9.x release.
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
@@ -134,50 +136,6 @@ std::mutex g_plan_mutex;
 std::map<std::string, std::shared_ptr<Plan>>& plan_cache() {
   static auto* cache = new std::map<std::string, std::shared_ptr<Plan>>();  // never destroyed
   return *cache;
-}
-
-// The tuning cache file (STRIX_CUDA_TUNING_CACHE): lines "key<TAB>mode:rank<TAB>ms". Keys carry the
-// GPU name, driver, cuDNN version and the convolution's shape, so a stale entry never matches.
-std::string tuning_cache_path() {
-  const char* p = std::getenv("STRIX_CUDA_TUNING_CACHE");
-  return p != nullptr ? std::string(p) : std::string();
-}
-
-bool lookup_tuning(const std::string& key, std::string* choice, float* ms) {
-  std::string path = tuning_cache_path();
-  if (path.empty()) return false;
-  std::ifstream f(path);
-  std::string line;
-  while (std::getline(f, line)) {
-    size_t tab = line.find('\t');
-    if (tab != std::string::npos && line.compare(0, tab, key) == 0 && tab == key.size()) {
-      std::string rest = line.substr(tab + 1);
-      size_t tab2 = rest.find('\t');
-      if (tab2 == std::string::npos) continue;
-      *choice = rest.substr(0, tab2);
-      *ms = std::strtof(rest.c_str() + tab2 + 1, nullptr);
-      return true;
-    }
-  }
-  return false;
-}
-
-void store_tuning(const std::string& key, const std::string& choice, float ms) {
-  std::string path = tuning_cache_path();
-  if (path.empty()) return;
-  std::ofstream f(path, std::ios::app);  // appends; a failure only costs a re-measurement
-  if (f) f << key << '\t' << choice << '\t' << ms << '\n';
-}
-
-std::string device_key(int device) {
-  cudaDeviceProp prop{};
-  cudaGetDeviceProperties(&prop, device);
-  int driver = 0;
-  cudaDriverGetVersion(&driver);
-  char buf[384];
-  std::snprintf(buf, sizeof(buf), "%s|sm%d%d|drv%d|cudnn%zu", prop.name, prop.major, prop.minor,
-                driver, cudnnGetVersion());
-  return buf;
 }
 
 class GraphConvKernel : public Kernel {

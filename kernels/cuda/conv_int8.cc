@@ -23,6 +23,7 @@
 #include "kernels/cuda/int8_kernels.h"
 #include "kernels/cuda/int8_launch.h"
 #include "kernels/cuda/int8_math.cuh"
+#include "kernels/cuda/tuning_cache.h"
 
 namespace strix::kernels::cuda {
 namespace {
@@ -120,8 +121,8 @@ std::vector<int32_t> epilogue_columns(int epi, const std::vector<int32_t>& bias,
   return cols;
 }
 
-// The fastest tile shape for this convolution, measured once per shape on scratch buffers
-// (remembered for the process).
+// The fastest tile shape for this convolution, measured once per shape on scratch buffers,
+// remembered for the process and in the tuning cache file (tuning_cache.h).
 int pick_mma_config(const DevConvI8& shape) {
   // Tests pin the tile shape: STRIX_CUDA_INT8_TILE=0 .. kNumMmaConfigs - 1.
   if (const char* forced = std::getenv("STRIX_CUDA_INT8_TILE")) {
@@ -138,6 +139,22 @@ int pick_mma_config(const DevConvI8& shape) {
   std::lock_guard<std::mutex> lock(mu);
   auto it = cache->find(key);
   if (it != cache->end()) return it->second;
+  // The file's key: the device, this kernel family's version (bump it when the tiles or the
+  // kernels change: the old choices then never match), the epilogue and the shape.
+  int device = 0;
+  cudaGetDevice(&device);
+  const std::string file_key = device_key(device) + "|i8mma-v13-" + std::to_string(kNumMmaConfigs) +
+                               "|e" + std::to_string(shape.epi) + "|" + key;
+  std::string remembered;
+  float remembered_ms = 0.f;
+  if (lookup_tuning(file_key, &remembered, &remembered_ms) && remembered.size() > 1 &&
+      remembered[0] == 't') {
+    const int t = std::atoi(remembered.c_str() + 1);
+    if (t >= 0 && t < kNumMmaConfigs) {
+      (*cache)[key] = t;
+      return t;
+    }
+  }
   const size_t xb = size_t(shape.n) * shape.h * shape.w * shape.c;
   const size_t yb = size_t(shape.n) * shape.oh * shape.ow * shape.m;
   const size_t wb = size_t(shape.m) * shape.kh * shape.kw * shape.c;
@@ -147,6 +164,7 @@ int pick_mma_config(const DevConvI8& shape) {
   void *x = nullptr, *y = nullptr, *w = nullptr, *r = nullptr, *consts = nullptr;
   // shape.ktab and shape.add_lut are the kernel's own (valid) tables.
   cudaEvent_t e0 = nullptr, e1 = nullptr;
+  float best_ms = -1.f;  // < 0: nothing ran
   bool ok = cudaMalloc(&x, xb) == cudaSuccess && cudaMalloc(&y, yb) == cudaSuccess &&
             cudaMalloc(&w, wb) == cudaSuccess &&
             cudaMalloc(&consts, 3 * cb + colb) == cudaSuccess &&
@@ -162,7 +180,6 @@ int pick_mma_config(const DevConvI8& shape) {
     p.rq.shift = p.rq.mult + shape.m;
     p.cols = p.rq.shift + shape.m;
     p.residual = static_cast<const int8_t*>(r);
-    float best_ms = 0;
     for (int config = 0; config < kNumMmaConfigs; ++config) {
       auto run = [&] {
         launch_conv_i8_mma(config, p, static_cast<const int8_t*>(x), static_cast<const int8_t*>(w),
@@ -180,7 +197,8 @@ int pick_mma_config(const DevConvI8& shape) {
           ms = t < ms ? t : ms;
       }
       if (cudaGetLastError() != cudaSuccess) continue;
-      if (config == 0 || ms < best_ms) {
+      if (ms >= 1e30f) continue;
+      if (best_ms < 0.f || ms < best_ms) {
         best = config;
         best_ms = ms;
       }
@@ -191,6 +209,7 @@ int pick_mma_config(const DevConvI8& shape) {
   if (e1) cudaEventDestroy(e1);
   for (void* v : {x, y, w, r, consts})
     if (v) cudaFree(v);
+  if (best_ms >= 0.f) store_tuning(file_key, "t" + std::to_string(best), best_ms);
   (*cache)[key] = best;
   return best;
 }

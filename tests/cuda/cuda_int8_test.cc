@@ -5,9 +5,11 @@
 // channels-last device layout, max / global average pooling, Add, the Engine's Conv + residual
 // Add fusion, and a small network end to end. Skips without a GPU.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <set>
 #include <string>
 #include <vector>
@@ -323,6 +325,45 @@ TEST(CudaInt8, ConvResidualAddFusion) {
     for (const NodeReport& n : got.nodes) fused = fused || n.op == "Conv2D+Add";
     EXPECT_TRUE(fused) << "the Engine did not fuse the residual Add on the GPU";
   }
+}
+
+// An Engine build measures the tile shape of each tensor-core convolution and appends it to the
+// tuning cache file (kernels/cuda/tuning_cache.h); the kernel that runs is the one stored. The
+// shape is used by no other test, so this process has not measured it yet.
+TEST(CudaInt8, TileChoiceGoesToTheTuningCacheFile) {
+  STRIX_REQUIRE_GPU();
+  char tmpl[] = "/tmp/strix_tuning_XXXXXX";
+  const int fd = mkstemp(tmpl);
+  ASSERT_GE(fd, 0);
+  close(fd);
+  setenv("STRIX_CUDA_TUNING_CACHE", tmpl, 1);
+  Conv t;
+  t.n = 3, t.c = 48, t.m = 88, t.h = 10, t.w = 13, t.kh = t.kw = 1, t.pads = {0, 0, 0, 0};
+  std::vector<HostTensor> in;
+  std::vector<uint8_t> file = conv_model(t, fresh_seed(), false, &in);
+  expect_same(file, in, "cuda_conv_i8_mma_t");
+  Outputs got = run(file, in, true);
+  unsetenv("STRIX_CUDA_TUNING_CACHE");
+  std::string kernel;
+  for (const NodeReport& n : got.nodes)
+    if (n.op == "Conv2D") kernel = n.kernel;
+  std::ifstream f(tmpl);
+  std::string line, stored;
+  int lines = 0;
+  while (std::getline(f, line)) {
+    if (line.find("|i8mma-") == std::string::npos) continue;
+    ++lines;
+    const size_t tab = line.find('\t');
+    ASSERT_NE(tab, std::string::npos) << line;
+    stored = line.substr(tab + 1, line.find('\t', tab + 1) - tab - 1);
+    EXPECT_NE(line.find("|3,10,13,48|88,1,1|"), std::string::npos)
+        << "the shape is in the key: " << line;
+  }
+  std::remove(tmpl);
+  EXPECT_EQ(lines, 1) << "one measurement for the one shape";
+  ASSERT_FALSE(stored.empty());
+  EXPECT_EQ(kernel.substr(std::strlen("cuda_conv_i8_mma_")), stored)
+      << "the kernel that ran is the stored choice";
 }
 
 TEST(CudaInt8, FullyConnected) {
