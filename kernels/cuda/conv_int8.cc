@@ -91,15 +91,12 @@ int8_t conv_weight(const int8_t* w, const Geometry& g, int64_t m, int64_t c, int
   return w[((m * cg + c) * g.kh + r) * g.kw + s];
 }
 
-// Rows of DevConvI8::cols.
-constexpr int kColRows = 6;
-
 // The tensor-core epilogue's column constants (DevConvI8::cols) for epilogue `epi`.
 std::vector<int32_t> epilogue_columns(int epi, const std::vector<int32_t>& bias,
                                       const std::vector<int32_t>& mult,
                                       const std::vector<int32_t>& shift) {
   const size_t m = bias.size(), stride = (m + 3) & ~size_t(3);
-  std::vector<int32_t> cols(kColRows * stride, 0);
+  std::vector<int32_t> cols(kEpilogueColumnRows * stride, 0);
   for (size_t j = 0; j < m; ++j) {
     cols[j] = bias[j];
     cols[stride + j] = mult[j];
@@ -159,7 +156,7 @@ int pick_mma_config(const DevConvI8& shape) {
   const size_t yb = size_t(shape.n) * shape.oh * shape.ow * shape.m;
   const size_t wb = size_t(shape.m) * shape.kh * shape.kw * shape.c;
   const size_t cb = size_t(shape.m) * sizeof(int32_t);
-  const size_t colb = size_t(kColRows) * ((shape.m + 3) & ~3) * sizeof(int32_t);
+  const size_t colb = size_t(kEpilogueColumnRows) * ((shape.m + 3) & ~3) * sizeof(int32_t);
   int best = shape.n * shape.oh * shape.ow <= 4096 ? 2 : 0;  // when timing is impossible
   void *x = nullptr, *y = nullptr, *w = nullptr, *r = nullptr, *consts = nullptr;
   // shape.ktab and shape.add_lut are the kernel's own (valid) tables.

@@ -20,7 +20,7 @@ using namespace mma_i8;  // NOLINT: this family's pieces (conv_int8_mma.cuh)
 template <class Cfg>
 struct TileSmem {
   static constexpr int kConst = Cfg::kPipeSmem > Cfg::kTileSmem ? Cfg::kPipeSmem : Cfg::kTileSmem;
-  static constexpr int kBase = kConst + kConstRows * Cfg::kBN * 4;
+  static constexpr int kBase = kConst + kEpilogueColumnRows * Cfg::kBN * 4;
   static constexpr int kResidual = kBase + Cfg::kTileSmem + lut_bytes(kEpiFastAddRelu);
 };
 

@@ -207,16 +207,13 @@ __device__ __forceinline__ void load_residual(const DevConvI8& p, int8_t* sr, in
   }
 }
 
-// The column constants (DevConvI8::cols) in shared memory: kConstRows rows of BN int32.
-constexpr int kConstRows = 6;
-
 // cp.async of the epilogue's constants of columns col0 .. col0 + BN into sc (rows as in
 // DevConvI8::cols), zeros past p.m.
 template <class Cfg>
 __device__ __forceinline__ void load_constants(const DevConvI8& p, int32_t* sc, int col0) {
   constexpr int BN = Cfg::kBN, CHUNKS = BN / 4;
   const int stride = (p.m + 3) & ~3;
-  for (int q = threadIdx.x; q < kConstRows * CHUNKS; q += Cfg::kThreads) {
+  for (int q = threadIdx.x; q < kEpilogueColumnRows * CHUNKS; q += Cfg::kThreads) {
     const int row = q / CHUNKS, c = col0 + (q - row * CHUNKS) * 4;
     const int32_t* src = p.cols + row * stride;
     const int valid = c >= p.m ? 0 : (p.m - c >= 4 ? 4 : p.m - c);

@@ -87,6 +87,9 @@ struct DevConvI8 {
   DevFastDiv div_ohw, div_ow;
 };
 
+// Rows of DevConvI8::cols.
+constexpr int kEpilogueColumnRows = 6;
+
 // Tensor-core implicit GEMM (mma.sync m16n8k32 s8): needs c % 16 == 0. `config` picks the
 // tile shape (positions x channels, warps, pipeline stages): 0: 128x128 (4 warps of 64x64),
 // 1: 128x64, 2: 64x64, 3: 128x128 (8 warps of 64x32), 4: as 3 with 2 stages, 5: as 1 with 2
