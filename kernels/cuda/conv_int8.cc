@@ -42,6 +42,7 @@ class ConvI8Kernel : public Kernel {
       case Path::kMma: {
         const auto* w = own_w_ ? static_cast<const int8_t*>(consts_.get(0))
                                : static_cast<const int8_t*>(a.inputs[1]);
+        if (p.splits > 1) p.partial = static_cast<int32_t*>(a.scratch);  // scratch_bytes
         launch_conv_i8_mma(config_, p, x, w, y, s);
         break;
       }
@@ -118,16 +119,39 @@ std::vector<int32_t> epilogue_columns(int epi, const std::vector<int32_t>& bias,
   return cols;
 }
 
-// The fastest tile shape for this convolution, measured once per shape on scratch buffers,
-// remembered for the process and in the tuning cache file (tuning_cache.h).
-int pick_mma_config(const DevConvI8& shape) {
-  // Tests pin the tile shape: STRIX_CUDA_INT8_TILE=0 .. kNumMmaConfigs - 1.
+// The tile shape and split-K factor of a tensor-core convolution (DevConvI8::splits).
+struct MmaChoice {
+  int config = 0;
+  int splits = 1;
+};
+
+// The effective split count for `wanted` splits of `ktiles` stages: every split non-empty.
+int effective_splits(int ktiles, int wanted) {
+  if (wanted <= 1 || ktiles <= 1) return 1;
+  const int per = (ktiles + wanted - 1) / wanted;
+  return (ktiles + per - 1) / per;
+}
+
+// Split-K's scratch: int32 partial sums of every split.
+size_t splitk_bytes(const DevConvI8& p, int splits) {
+  return splits > 1 ? size_t(splits) * p.n * p.oh * p.ow * p.m * sizeof(int32_t) : 0;
+}
+
+// The fastest tile shape for this convolution and, when one split's grid cannot fill the GPU,
+// the fastest split-K factor with it, measured once per shape on scratch buffers, remembered
+// for the process and in the tuning cache file (tuning_cache.h; choice "t<config>s<splits>").
+// Tests pin them: STRIX_CUDA_INT8_TILE=0 .. kNumMmaConfigs - 1, STRIX_CUDA_INT8_SPLITK=N.
+MmaChoice pick_mma_config(const DevConvI8& shape) {
+  const int ktiles = (shape.kh * shape.kw * shape.c + 63) / 64;
+  int forced_splits = 0;
+  if (const char* forced = std::getenv("STRIX_CUDA_INT8_SPLITK"))
+    forced_splits = effective_splits(ktiles, std::atoi(forced));
   if (const char* forced = std::getenv("STRIX_CUDA_INT8_TILE")) {
     const int t = std::atoi(forced);
-    if (t >= 0 && t < kNumMmaConfigs) return t;
+    if (t >= 0 && t < kNumMmaConfigs) return MmaChoice{t, forced_splits > 0 ? forced_splits : 1};
   }
   static std::mutex mu;
-  static auto* cache = new std::map<std::string, int>();  // never destroyed
+  static auto* cache = new std::map<std::string, MmaChoice>();  // never destroyed
   char key[200];
   std::snprintf(key, sizeof(key), "%d,%d,%d,%d|%d,%d,%d|%d,%d,%d,%d,%d,%d,%d,%d|%d", shape.n,
                 shape.h, shape.w, shape.c, shape.m, shape.kh, shape.kw, shape.stride_h,
@@ -135,30 +159,45 @@ int pick_mma_config(const DevConvI8& shape) {
                 shape.oh, shape.ow, shape.residual != nullptr ? 1 : 0);
   std::lock_guard<std::mutex> lock(mu);
   auto it = cache->find(key);
-  if (it != cache->end()) return it->second;
+  if (it != cache->end()) {
+    MmaChoice c = it->second;
+    if (forced_splits > 0) c.splits = forced_splits;
+    return c;
+  }
   // The file's key: the device, this kernel family's version (bump it when the tiles or the
   // kernels change: the old choices then never match), the epilogue and the shape.
   int device = 0;
   cudaGetDevice(&device);
-  const std::string file_key = device_key(device) + "|i8mma-v13-" + std::to_string(kNumMmaConfigs) +
+  const std::string file_key = device_key(device) + "|i8mma-v14-" + std::to_string(kNumMmaConfigs) +
                                "|e" + std::to_string(shape.epi) + "|" + key;
   std::string remembered;
   float remembered_ms = 0.f;
-  if (lookup_tuning(file_key, &remembered, &remembered_ms) && remembered.size() > 1 &&
-      remembered[0] == 't') {
-    const int t = std::atoi(remembered.c_str() + 1);
-    if (t >= 0 && t < kNumMmaConfigs) {
-      (*cache)[key] = t;
-      return t;
+  if (forced_splits == 0 && lookup_tuning(file_key, &remembered, &remembered_ms) &&
+      remembered.size() > 1 && remembered[0] == 't') {
+    MmaChoice c;
+    c.config = std::atoi(remembered.c_str() + 1);
+    const size_t sp = remembered.find('s');
+    c.splits = sp == std::string::npos ? 1 : std::atoi(remembered.c_str() + sp + 1);
+    if (c.config >= 0 && c.config < kNumMmaConfigs && c.splits >= 1 &&
+        c.splits == effective_splits(ktiles, c.splits)) {
+      (*cache)[key] = c;
+      return c;
     }
   }
+  int sms = 0;
+  if (cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device) != cudaSuccess) sms = 1;
+  // Split-K candidates: while one split's grid leaves SMs idle, up to 32 splits and 64 MiB of
+  // partial sums.
+  constexpr size_t kMaxPartialBytes = size_t(64) << 20;
   const size_t xb = size_t(shape.n) * shape.h * shape.w * shape.c;
   const size_t yb = size_t(shape.n) * shape.oh * shape.ow * shape.m;
   const size_t wb = size_t(shape.m) * shape.kh * shape.kw * shape.c;
   const size_t cb = size_t(shape.m) * sizeof(int32_t);
   const size_t colb = size_t(kEpilogueColumnRows) * ((shape.m + 3) & ~3) * sizeof(int32_t);
-  int best = shape.n * shape.oh * shape.ow <= 4096 ? 2 : 0;  // when timing is impossible
+  MmaChoice best;
+  best.config = shape.n * shape.oh * shape.ow <= 4096 ? 2 : 0;  // when timing is impossible
   void *x = nullptr, *y = nullptr, *w = nullptr, *r = nullptr, *consts = nullptr;
+  void* partial = nullptr;
   // shape.ktab and shape.add_lut are the kernel's own (valid) tables.
   cudaEvent_t e0 = nullptr, e1 = nullptr;
   float best_ms = -1.f;  // < 0: nothing ran
@@ -177,10 +216,12 @@ int pick_mma_config(const DevConvI8& shape) {
     p.rq.shift = p.rq.mult + shape.m;
     p.cols = p.rq.shift + shape.m;
     p.residual = static_cast<const int8_t*>(r);
-    for (int config = 0; config < kNumMmaConfigs; ++config) {
+    auto time = [&](const MmaChoice& c) {
+      p.splits = c.splits;
+      p.partial = static_cast<int32_t*>(partial);
       auto run = [&] {
-        launch_conv_i8_mma(config, p, static_cast<const int8_t*>(x), static_cast<const int8_t*>(w),
-                           static_cast<int8_t*>(y), nullptr);
+        launch_conv_i8_mma(c.config, p, static_cast<const int8_t*>(x),
+                           static_cast<const int8_t*>(w), static_cast<int8_t*>(y), nullptr);
       };
       run();  // warm-up
       float ms = 1e30f;
@@ -193,21 +234,37 @@ int pick_mma_config(const DevConvI8& shape) {
             cudaEventElapsedTime(&t, e0, e1) == cudaSuccess)
           ms = t < ms ? t : ms;
       }
-      if (cudaGetLastError() != cudaSuccess) continue;
-      if (ms >= 1e30f) continue;
+      if (cudaGetLastError() != cudaSuccess || ms >= 1e30f) return;
       if (best_ms < 0.f || ms < best_ms) {
-        best = config;
+        best = c;
         best_ms = ms;
       }
+    };
+    for (int config = 0; config < kNumMmaConfigs; ++config) time(MmaChoice{config, 1});
+    // Split-K with the best tile, while its grid leaves SMs idle.
+    const int config = best.config;
+    const int64_t blocks = mma_config_blocks(config, shape);
+    int last = 1;
+    for (int want = 2; want <= 32 && best_ms >= 0.f && blocks * last < sms; want *= 2) {
+      const int splits = effective_splits(ktiles, want);
+      if (splits <= last || splitk_bytes(shape, splits) > kMaxPartialBytes) break;
+      if (partial != nullptr) cudaFree(partial);
+      partial = nullptr;
+      if (cudaMalloc(&partial, splitk_bytes(shape, splits)) != cudaSuccess) break;
+      time(MmaChoice{config, splits});
+      last = splits;
     }
   }
   cudaGetLastError();
   if (e0) cudaEventDestroy(e0);
   if (e1) cudaEventDestroy(e1);
-  for (void* v : {x, y, w, r, consts})
+  for (void* v : {x, y, w, r, consts, partial})
     if (v) cudaFree(v);
-  if (best_ms >= 0.f) store_tuning(file_key, "t" + std::to_string(best), best_ms);
+  if (best_ms >= 0.f)
+    store_tuning(file_key, "t" + std::to_string(best.config) + "s" + std::to_string(best.splits),
+                 best_ms);
   (*cache)[key] = best;
+  if (forced_splits > 0) best.splits = forced_splits;
   return best;
 }
 
@@ -388,7 +445,10 @@ Status build(const PrepareArgs& args, const Geometry& g, const int8_t* w_host, W
     p.div_ow = make_fast_div(static_cast<uint32_t>(p.ow));
     DevConvI8 shape = p;
     shape.residual = k->residual_ ? reinterpret_cast<const int8_t*>(1) : nullptr;
-    k->config_ = pick_mma_config(shape);
+    const MmaChoice choice = pick_mma_config(shape);
+    k->config_ = choice.config;
+    p.splits = choice.splits;
+    k->scratch_bytes = splitk_bytes(p, p.splits);
   }
   static const char* kNames[] = {"cuda_conv_i8_mma",     "cuda_conv_i8_direct_dp4a",
                                  "cuda_depthwise_i8",    "cuda_conv_i8_small_c_mma",
@@ -396,6 +456,7 @@ Status build(const PrepareArgs& args, const Geometry& g, const int8_t* w_host, W
   k->name = kNames[static_cast<int>(k->path_)];
   if (fc) k->name.replace(0, std::strlen("cuda_conv"), "cuda_fc");
   if (k->path_ == Path::kMma) k->name += "_t" + std::to_string(k->config_);
+  if (k->path_ == Path::kMma && p.splits > 1) k->name += "_splitk" + std::to_string(p.splits);
   if (k->residual_) k->name += "_residual";
   return Status();
 }
@@ -439,6 +500,14 @@ Status build_space_to_depth(const PrepareArgs& args, const Geometry& g, const in
   STRIX_RETURN_IF_ERROR(build(args, g2, w2.data(), conv_weight, bias, q, false, true, k));
   if (k->path_ != Path::kMma)
     return node_error(args, StatusCode::kInternal, "space-to-depth conv off the tensor cores");
+  if (k->p_.splits > 1) {  // its scratch holds the s2d image: no split-K (its grids are large)
+    k->p_.splits = 1;
+    const size_t at = k->name.find("_splitk");
+    if (at != std::string::npos) {
+      const size_t end = k->name.find('_', at + 1);
+      k->name.erase(at, end == std::string::npos ? std::string::npos : end - at);
+    }
+  }
   k->path_ = Path::kSpaceToDepth;
   k->s2d_ = DevSpaceToDepthI8{static_cast<int>(g.n), static_cast<int>(g.h),  static_cast<int>(g.w),
                               static_cast<int>(g.c), static_cast<int>(g.pt), static_cast<int>(g.pl),

@@ -8,6 +8,8 @@
 // ref::requantize (the form DevConvI8::epi names: MmaEpilogue), combines it with the residual,
 // writes the int8 tile to shared memory (reusing the pipeline's) and stores it with coalesced
 // 16-byte writes.
+#include <algorithm>
+
 #include "kernels/cuda/conv_int8_mma.cuh"
 
 namespace strix::kernels::cuda {
@@ -44,8 +46,13 @@ __global__ void __launch_bounds__(Cfg::kThreads)
   int8_t* lut = sr + Cfg::kTileSmem;
   const int row0 = blockIdx.x * BM, col0 = blockIdx.y * BN;
   const int K = p.kh * p.kw * p.c;
-  const int ktiles = (K + kBK - 1) / kBK;
-  const bool residual = p.residual != nullptr;
+  // This block's stages of the reduction: [kt0, kt0 + ktiles) (all of them without split-K).
+  const int all_ktiles = (K + kBK - 1) / kBK;
+  const bool split = p.splits > 1;
+  const int per_split = split ? (all_ktiles + p.splits - 1) / p.splits : all_ktiles;
+  const int kt0 = blockIdx.z * per_split;
+  const int ktiles = min(per_split, all_ktiles - kt0);
+  const bool residual = p.residual != nullptr && !split;
   const bool vec = (p.m & 15) == 0;
 
   ARows<Cfg, PAD> a;
@@ -72,8 +79,8 @@ __global__ void __launch_bounds__(Cfg::kThreads)
 #pragma unroll
   for (int s = 0; s < STAGES - 1; ++s) {
     if (s < ktiles) {
-      a.load(p, x, sa + s * BM * kBK, s, K);
-      b.load(sb + s * BN * kBK, s, K);
+      a.load(p, x, sa + s * BM * kBK, kt0 + s, K);
+      b.load(sb + s * BN * kBK, kt0 + s, K);
     }
     cp_async_commit();
   }
@@ -83,14 +90,18 @@ __global__ void __launch_bounds__(Cfg::kThreads)
     const int next = kt + STAGES - 1;
     if (next < ktiles) {
       const int slot = next % STAGES;
-      a.load(p, x, sa + slot * BM * kBK, next, K);
-      b.load(sb + slot * BN * kBK, next, K);
+      a.load(p, x, sa + slot * BM * kBK, kt0 + next, K);
+      b.load(sb + slot * BN * kBK, kt0 + next, K);
     }
     cp_async_commit();
     const int slot = kt % STAGES;
     mma_stage<Cfg>(acc, sa + slot * BM * kBK, sb + slot * BN * kBK, frag);
   }
   cp_async_wait<0>();
+  if (split) {  // the sums go out raw; splitk_epilogue_kernel requantizes them
+    store_partial<Cfg>(p, acc, row0, col0);
+    return;
+  }
   __syncthreads();  // the pipeline's shared memory becomes the output tile's
 
   int8_t* sy = smem;
@@ -146,10 +157,36 @@ bool no_padding(const DevConvI8& p) {
          int64_t(p.ow - 1) * p.stride_w + int64_t(p.kw - 1) * p.dilation_w < p.w;
 }
 
+// Split-K's second step: the sum of every split's partial accumulator, requantized (and added
+// to the residual) exactly as the reference does (conv_i8_output).
+__global__ void splitk_epilogue_kernel(DevConvI8 p, int8_t* __restrict__ y) {
+  const int64_t total = static_cast<int64_t>(p.n) * p.oh * p.ow * p.m;
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < total;
+       i += int64_t(gridDim.x) * blockDim.x) {
+    int32_t acc = 0;
+    for (int z = 0; z < p.splits; ++z) acc += p.partial[z * total + i];
+    const int ch = static_cast<int>(i % p.m);
+    const int32_t r = p.residual != nullptr ? p.residual[i] : 0;
+    y[i] = conv_i8_output(p, acc, ch, r);
+  }
+}
+
 template <class Cfg>
 void launch(const DevConvI8& p, const int8_t* x, const int8_t* w, int8_t* y, cudaStream_t stream) {
   const int positions = p.n * p.oh * p.ow;
-  dim3 grid((positions + Cfg::kBM - 1) / Cfg::kBM, (p.m + Cfg::kBN - 1) / Cfg::kBN);
+  dim3 grid((positions + Cfg::kBM - 1) / Cfg::kBM, (p.m + Cfg::kBN - 1) / Cfg::kBN,
+            p.splits > 1 ? p.splits : 1);
+  if (p.splits > 1) {
+    const int smem = TileSmem<Cfg>::kBase;
+    if (no_padding(p))
+      conv_i8_mma_kernel<Cfg, false><<<grid, Cfg::kThreads, smem, stream>>>(p, x, w, y);
+    else
+      conv_i8_mma_kernel<Cfg, true><<<grid, Cfg::kThreads, smem, stream>>>(p, x, w, y);
+    const int64_t total = int64_t(positions) * p.m;
+    const int blocks = static_cast<int>(std::min<int64_t>((total + 255) / 256, 4096));
+    splitk_epilogue_kernel<<<blocks, 256, 0, stream>>>(p, y);
+    return;
+  }
   const int smem = p.residual != nullptr ? TileSmem<Cfg>::kBase + Cfg::kTileSmem + lut_bytes(p.epi)
                                          : TileSmem<Cfg>::kBase;
   if (no_padding(p))
@@ -165,6 +202,20 @@ bool prepare_conv_i8_mma() {
                          set_smem<Small>() && set_smem<Eight>() && set_smem<Eight2>() &&
                          set_smem<Mid2>();
   return ok;
+}
+
+int64_t mma_config_blocks(int config, const DevConvI8& p) {
+  int bm = 0, bn = 0;
+  switch (config) {
+    case 0: bm = Wide::kBM, bn = Wide::kBN; break;
+    case 1: bm = Mid::kBM, bn = Mid::kBN; break;
+    case 2: bm = Small::kBM, bn = Small::kBN; break;
+    case 3: bm = Eight::kBM, bn = Eight::kBN; break;
+    case 4: bm = Eight2::kBM, bn = Eight2::kBN; break;
+    default: bm = Mid2::kBM, bn = Mid2::kBN; break;
+  }
+  const int64_t positions = int64_t(p.n) * p.oh * p.ow;
+  return ((positions + bm - 1) / bm) * ((p.m + bn - 1) / bn);
 }
 
 void launch_conv_i8_mma(int config, const DevConvI8& p, const int8_t* x, const int8_t* w, int8_t* y,

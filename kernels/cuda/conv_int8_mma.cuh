@@ -319,6 +319,33 @@ __device__ __forceinline__ void requantize_tile(const DevConvI8& p,
   }
 }
 
+// Split-K: this thread's raw accumulators to split blockIdx.z of p.partial (rows past the
+// positions and columns past p.m are not stored).
+template <class Cfg>
+__device__ __forceinline__ void store_partial(const DevConvI8& p,
+                                              const int32_t (&acc)[Cfg::MT][Cfg::NT][4], int row0,
+                                              int col0) {
+  const int positions = p.n * p.oh * p.ow;
+  int32_t* dst = p.partial + static_cast<size_t>(blockIdx.z) * positions * p.m;
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  const int wm = warp % Cfg::WARPS_M, wn = warp / Cfg::WARPS_M;
+#pragma unroll
+  for (int nt = 0; nt < Cfg::NT; ++nt) {
+    const int col = col0 + wn * Cfg::NT * 8 + nt * 8 + (lane & 3) * 2;
+    if (col >= p.m) continue;
+#pragma unroll
+    for (int mt = 0; mt < Cfg::MT; ++mt)
+#pragma unroll
+      for (int half = 0; half < 2; ++half) {
+        const int row = row0 + wm * Cfg::MT * 16 + mt * 16 + (lane >> 2) + half * 8;
+        if (row >= positions) continue;
+        int32_t* o = dst + static_cast<size_t>(row) * p.m + col;
+        o[0] = acc[mt][nt][half * 2];
+        if (col + 1 < p.m) o[1] = acc[mt][nt][half * 2 + 1];
+      }
+  }
+}
+
 // Stores the int8 tile sy (rows of kYStride bytes) at (row0, col0) of y with coalesced 16-byte
 // writes (bytewise when p.m % 16 != 0).
 template <class Cfg>

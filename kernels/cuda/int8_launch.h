@@ -85,6 +85,12 @@ struct DevConvI8 {
   // words (zero for kEpiExact and past m). And the divisors of an output position.
   const int32_t* cols = nullptr;
   DevFastDiv div_ohw, div_ow;
+  // Tensor-core kernel, split-K (for grids too small to fill the GPU: few output positions,
+  // long reductions): splits > 1 blocks share each output tile's reduction, each writing its
+  // int32 sums to partial [splits][n * oh * ow][m] (scratch); a second kernel adds them and
+  // requantizes exactly like the reference (conv_i8_output). Every split is non-empty.
+  int splits = 1;
+  int32_t* partial = nullptr;
 };
 
 // Rows of DevConvI8::cols.
@@ -98,6 +104,9 @@ constexpr int kNumMmaConfigs = 6;
 // Sets the kernels' shared-memory limits once per process; call before any launch (not
 // inside stream capture). Returns false when the device refuses.
 bool prepare_conv_i8_mma();
+// Thread blocks of one split of config `config` for p (the grid's x * y).
+int64_t mma_config_blocks(int config, const DevConvI8& p);
+// With p.splits > 1 this launches the split reduction and the kernel that combines it.
 void launch_conv_i8_mma(int config, const DevConvI8& p, const int8_t* x, const int8_t* w, int8_t* y,
                         cudaStream_t stream);
 

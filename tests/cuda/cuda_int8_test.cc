@@ -197,6 +197,45 @@ TEST(CudaInt8, ConvTensorCoresEveryTile) {
   }
 }
 
+class ScopedSplitK {
+ public:
+  explicit ScopedSplitK(int n) { setenv("STRIX_CUDA_INT8_SPLITK", std::to_string(n).c_str(), 1); }
+  ~ScopedSplitK() { unsetenv("STRIX_CUDA_INT8_SPLITK"); }
+};
+
+// Split-K (few output positions, long reductions: batch 1's late layers): the splits' int32
+// sums added and requantized by a second kernel must give the same bytes, with and without a
+// fused residual Add, split counts that do and do not divide the stages, every tile shape.
+TEST(CudaInt8, SplitKMatchesTheCpu) {
+  STRIX_REQUIRE_GPU();
+  const uint32_t seed = fresh_seed();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  Conv deep;  // 3x3 over 128 channels on a 7x7 plane: K = 1152, 18 stages
+  deep.n = 1, deep.c = 128, deep.m = 72, deep.h = deep.w = 7;
+  Conv wide;  // 1x1 over 512 channels, odd M, no ReLU: K = 512, 8 stages
+  wide.n = 1, wide.c = 512, wide.m = 100, wide.h = 5, wide.w = 6, wide.kh = wide.kw = 1;
+  wide.pads = {0, 0, 0, 0}, wide.act = fb::ActivationKind::None;
+  Conv left;  // left shifts: the general requantize
+  left = deep, left.y_factor = 1e-4f, left.act = fb::ActivationKind::None;
+  int i = 0;
+  for (int splits : {3, 4, 7}) {
+    ScopedSplitK split(splits);
+    for (int tile : {0, 2, 5}) {
+      ScopedTile pin(tile);
+      for (const Conv* t : {&deep, &wide, &left}) {
+        for (bool residual : {false, true}) {
+          SCOPED_TRACE("splits " + std::to_string(splits) + ", tile " + std::to_string(tile) +
+                       ", case " + std::to_string(i) + (residual ? ", residual" : ""));
+          std::vector<HostTensor> in;
+          std::vector<uint8_t> file = conv_model(*t, seed + 11 * i++, residual, &in);
+          // Left shifts saturate most outputs (as in ConvTensorCoresEveryTile).
+          expect_same(file, in, "_splitk", t == &left ? 2 : 8);
+        }
+      }
+    }
+  }
+}
+
 // Stride-2 convolutions over <= 4 channels (stems) as space-to-depth + the tensor-core kernel.
 TEST(CudaInt8, StemSpaceToDepth) {
   STRIX_REQUIRE_GPU();
@@ -362,8 +401,13 @@ TEST(CudaInt8, TileChoiceGoesToTheTuningCacheFile) {
   std::remove(tmpl);
   EXPECT_EQ(lines, 1) << "one measurement for the one shape";
   ASSERT_FALSE(stored.empty());
-  EXPECT_EQ(kernel.substr(std::strlen("cuda_conv_i8_mma_")), stored)
-      << "the kernel that ran is the stored choice";
+  // "t<tile>s<splits>": the kernel is cuda_conv_i8_mma_t<tile>[_splitk<splits>].
+  const size_t s_at = stored.find('s');
+  ASSERT_NE(s_at, std::string::npos) << stored;
+  const int splits = std::atoi(stored.c_str() + s_at + 1);
+  const std::string want = "cuda_conv_i8_mma_" + stored.substr(0, s_at) +
+                           (splits > 1 ? "_splitk" + std::to_string(splits) : "");
+  EXPECT_EQ(kernel, want) << "the kernel that ran is the stored choice (" << stored << ")";
 }
 
 TEST(CudaInt8, FullyConnected) {
