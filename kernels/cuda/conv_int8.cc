@@ -153,8 +153,8 @@ MmaChoice pick_mma_config(const DevConvI8& shape) {
   static std::mutex mu;
   static auto* cache = new std::map<std::string, MmaChoice>();  // never destroyed
   char key[200];
-  std::snprintf(key, sizeof(key), "%d,%d,%d,%d|%d,%d,%d|%d,%d,%d,%d,%d,%d,%d,%d|%d", shape.n,
-                shape.h, shape.w, shape.c, shape.m, shape.kh, shape.kw, shape.stride_h,
+  std::snprintf(key, sizeof(key), "e%d|%d,%d,%d,%d|%d,%d,%d|%d,%d,%d,%d,%d,%d,%d,%d|%d", shape.epi,
+                shape.n, shape.h, shape.w, shape.c, shape.m, shape.kh, shape.kw, shape.stride_h,
                 shape.stride_w, shape.dilation_h, shape.dilation_w, shape.pad_top, shape.pad_left,
                 shape.oh, shape.ow, shape.residual != nullptr ? 1 : 0);
   std::lock_guard<std::mutex> lock(mu);
@@ -168,8 +168,8 @@ MmaChoice pick_mma_config(const DevConvI8& shape) {
   // kernels change: the old choices then never match), the epilogue and the shape.
   int device = 0;
   cudaGetDevice(&device);
-  const std::string file_key = device_key(device) + "|i8mma-v14-" + std::to_string(kNumMmaConfigs) +
-                               "|e" + std::to_string(shape.epi) + "|" + key;
+  const std::string file_key =
+      device_key(device) + "|i8mma-v14-" + std::to_string(kNumMmaConfigs) + "|" + key;
   std::string remembered;
   float remembered_ms = 0.f;
   if (forced_splits == 0 && lookup_tuning(file_key, &remembered, &remembered_ms) &&

@@ -173,26 +173,36 @@ __global__ void splitk_epilogue_kernel(DevConvI8 p, int8_t* __restrict__ y) {
 
 template <class Cfg>
 void launch(const DevConvI8& p, const int8_t* x, const int8_t* w, int8_t* y, cudaStream_t stream) {
+  const bool split = p.splits > 1;
   const int positions = p.n * p.oh * p.ow;
   dim3 grid((positions + Cfg::kBM - 1) / Cfg::kBM, (p.m + Cfg::kBN - 1) / Cfg::kBN,
-            p.splits > 1 ? p.splits : 1);
-  if (p.splits > 1) {
-    const int smem = TileSmem<Cfg>::kBase;
-    if (no_padding(p))
-      conv_i8_mma_kernel<Cfg, false><<<grid, Cfg::kThreads, smem, stream>>>(p, x, w, y);
-    else
-      conv_i8_mma_kernel<Cfg, true><<<grid, Cfg::kThreads, smem, stream>>>(p, x, w, y);
-    const int64_t total = int64_t(positions) * p.m;
-    const int blocks = static_cast<int>(std::min<int64_t>((total + 255) / 256, 4096));
-    splitk_epilogue_kernel<<<blocks, 256, 0, stream>>>(p, y);
-    return;
-  }
-  const int smem = p.residual != nullptr ? TileSmem<Cfg>::kBase + Cfg::kTileSmem + lut_bytes(p.epi)
-                                         : TileSmem<Cfg>::kBase;
+            split ? p.splits : 1);
+  // Split-K blocks stop after the reduction: no residual tile, no Add tables.
+  const int smem = p.residual != nullptr && !split
+                       ? TileSmem<Cfg>::kBase + Cfg::kTileSmem + lut_bytes(p.epi)
+                       : TileSmem<Cfg>::kBase;
   if (no_padding(p))
     conv_i8_mma_kernel<Cfg, false><<<grid, Cfg::kThreads, smem, stream>>>(p, x, w, y);
   else
     conv_i8_mma_kernel<Cfg, true><<<grid, Cfg::kThreads, smem, stream>>>(p, x, w, y);
+  if (split) {
+    const int64_t total = int64_t(positions) * p.m;
+    const int blocks = static_cast<int>(std::min<int64_t>((total + 255) / 256, 4096));
+    splitk_epilogue_kernel<<<blocks, 256, 0, stream>>>(p, y);
+  }
+}
+
+// f(Cfg{}) for tile configuration `config` (kNumMmaConfigs of them; see int8_launch.h).
+template <class F>
+auto with_config(int config, F&& f) {
+  switch (config) {
+    case 0: return f(Wide{});
+    case 1: return f(Mid{});
+    case 2: return f(Small{});
+    case 3: return f(Eight{});
+    case 4: return f(Eight2{});
+    default: return f(Mid2{});
+  }
 }
 
 }  // namespace
@@ -205,29 +215,16 @@ bool prepare_conv_i8_mma() {
 }
 
 int64_t mma_config_blocks(int config, const DevConvI8& p) {
-  int bm = 0, bn = 0;
-  switch (config) {
-    case 0: bm = Wide::kBM, bn = Wide::kBN; break;
-    case 1: bm = Mid::kBM, bn = Mid::kBN; break;
-    case 2: bm = Small::kBM, bn = Small::kBN; break;
-    case 3: bm = Eight::kBM, bn = Eight::kBN; break;
-    case 4: bm = Eight2::kBM, bn = Eight2::kBN; break;
-    default: bm = Mid2::kBM, bn = Mid2::kBN; break;
-  }
-  const int64_t positions = int64_t(p.n) * p.oh * p.ow;
-  return ((positions + bm - 1) / bm) * ((p.m + bn - 1) / bn);
+  return with_config(config, [&](auto cfg) {
+    using Cfg = decltype(cfg);
+    const int64_t positions = int64_t(p.n) * p.oh * p.ow;
+    return ((positions + Cfg::kBM - 1) / Cfg::kBM) * ((p.m + Cfg::kBN - 1) / Cfg::kBN);
+  });
 }
 
 void launch_conv_i8_mma(int config, const DevConvI8& p, const int8_t* x, const int8_t* w, int8_t* y,
                         cudaStream_t stream) {
-  switch (config) {
-    case 0: launch<Wide>(p, x, w, y, stream); break;
-    case 1: launch<Mid>(p, x, w, y, stream); break;
-    case 2: launch<Small>(p, x, w, y, stream); break;
-    case 3: launch<Eight>(p, x, w, y, stream); break;
-    case 4: launch<Eight2>(p, x, w, y, stream); break;
-    default: launch<Mid2>(p, x, w, y, stream); break;
-  }
+  with_config(config, [&](auto cfg) { launch<decltype(cfg)>(p, x, w, y, stream); });
 }
 
 }  // namespace strix::kernels::cuda

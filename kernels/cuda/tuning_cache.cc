@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <map>
+#include <mutex>
 
 namespace strix::kernels::cuda {
 
@@ -43,17 +45,23 @@ void store_tuning(const std::string& key, const std::string& choice, float ms) {
 }
 
 std::string device_key(int device) {
+  // Asked once per convolution of every Engine build: made once per device.
+  static std::mutex mu;
+  static auto* keys = new std::map<int, std::string>();  // never destroyed
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = keys->find(device);
+  if (it != keys->end()) return it->second;
   cudaDeviceProp prop{};
   if (cudaGetDeviceProperties(&prop, device) != cudaSuccess) {
     cudaGetLastError();
-    return "unknown-device";
+    return "unknown-device";  // not remembered: the next call asks again
   }
   int driver = 0;
   cudaDriverGetVersion(&driver);
   char buf[384];
   std::snprintf(buf, sizeof(buf), "%s|sm%d%d|drv%d|cudnn%zu", prop.name, prop.major, prop.minor,
                 driver, cudnnGetVersion());
-  return buf;
+  return (*keys)[device] = buf;
 }
 
 }  // namespace strix::kernels::cuda
